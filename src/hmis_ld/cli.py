@@ -1,0 +1,122 @@
+"""The `hmis-ld` command line: serve, import-csv, export-csv, demo."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from hmis_ld.store import STORE_ENV, open_store, store_path
+
+DEMO_CLIENTS = 500
+
+
+def _store_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--store", metavar="PATH", help=f"store folder (default: ${STORE_ENV} or ./hmis-ld-store)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hmis-ld", description="HMIS linked-data API server and tools")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the API server on the embedded store")
+    _store_arg(serve)
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--demo", action="store_true", help=f"load {DEMO_CLIENTS} demo clients into an empty store")
+
+    imp = sub.add_parser("import-csv", help="import an HMIS CSV FY2026 export (folder or .zip)")
+    imp.add_argument("path")
+    _store_arg(imp)
+    imp.add_argument("--source", default=None, help="name of the source HMIS (scopes record IRIs)")
+
+    exp = sub.add_parser("export-csv", help="write the store as HMIS CSV FY2026 files")
+    exp.add_argument("outdir")
+    _store_arg(exp)
+
+    demo = sub.add_parser("demo", help="load deterministic synthetic demo data")
+    demo.add_argument("--clients", type=int, default=DEMO_CLIENTS)
+    demo.add_argument("--seed", type=int, default=2026)
+    _store_arg(demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return {"serve": _serve, "import-csv": _import, "export-csv": _export, "demo": _demo}[args.command](args)
+
+
+def _import(args: argparse.Namespace) -> int:
+    from hmis_ld.csv.importer import import_csv
+    from hmis_ld.model import iris
+
+    store = open_store(store_path(args.store))
+    started = time.perf_counter()
+    try:
+        report = import_csv(store, args.path, source=args.source or iris.DEFAULT_SOURCE)
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        store.close()
+    seconds = time.perf_counter() - started
+    print(report.summary())
+    for problem in report.problems:
+        column = f" column {problem.column}" if problem.column else ""
+        print(f"{problem.severity}: {problem.file} line {problem.line}{column}: {problem.reason}", file=sys.stderr)
+    print(f"{report.rows} rows, {report.quads_written} quads written in {seconds:.1f} s")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from hmis_ld.csv.exporter import export_csv
+
+    store = open_store(store_path(args.store))
+    try:
+        counts = export_csv(store, args.outdir)
+    finally:
+        store.close()
+    print(f"wrote {sum(counts.values())} rows in {len(counts)} files to {args.outdir}")
+    return 0
+
+
+def load_demo(store_dir: Path, clients: int, seed: int) -> str:
+    """Generate demo CSV and import it; returns the import summary."""
+    from hmis_ld.csv.importer import import_csv
+    from hmis_ld.demo import write_demo_csv
+
+    with tempfile.TemporaryDirectory() as tmp:
+        write_demo_csv(tmp, clients, seed=seed)
+        store = open_store(store_dir)
+        try:
+            return import_csv(store, tmp).summary()
+        finally:
+            store.close()
+
+
+def _demo(args: argparse.Namespace) -> int:
+    print(load_demo(store_path(args.store), args.clients, args.seed))
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from hmis_ld.api import create_app
+
+    path = store_path(args.store)
+    if args.demo:
+        probe = open_store(path)
+        empty = probe.is_empty()
+        probe.close()
+        if empty:
+            print(f"loading {DEMO_CLIENTS} demo clients into {path} ...")
+            load_demo(path, DEMO_CLIENTS, 2026)
+    app = create_app({"STORE_PATH": str(path)})
+    print(f"serving {path} on http://{args.host}:{args.port}/api/v1/ (docs: /api/v1/docs)")
+    app.run(host=args.host, port=args.port, threaded=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

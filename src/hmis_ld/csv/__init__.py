@@ -1,0 +1,1 @@
+"""HMIS CSV FY2026 import and export."""

@@ -1,0 +1,288 @@
+"""HMIS CSV FY2026 import, with HUD's rules for repeated imports.
+
+- A row newer than the stored record replaces it; an older one is skipped; a row from
+  the same day applies (DateUpdated compared by day, as HUD's importers do).
+- A row with DateDeleted is stored with it (kept, hidden from normal reads).
+- A row that is unreadable, repeats a key already seen in its file, or names a parent
+  that is neither in the export nor in the store is rejected and reported (file, line,
+  column, reason); the rest of the import goes on.
+- Re-importing the same export writes nothing.
+
+Into an empty store the import uses Oxigraph's bulk loader (offline use: the CLI holds
+the store alone); into a store with data, each batch of records is one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+from tqdm import tqdm
+
+from hmis_ld.csv.report import ImportReport
+from hmis_ld.csv.source import CsvFile, open_export
+from hmis_ld.model import MODEL, Table, iris
+from hmis_ld.model.identity import person_link_quad, person_quads
+from hmis_ld.model.records import Placement, record_quads
+from hmis_ld.model.stored import StoredRecord, enrollment_graphs, existing_records, load_records
+from hmis_ld.model.values import Value, ValueProblem, parse_value
+from hmis_ld.store import Store
+
+BATCH = 500
+
+Record = dict[str, Value]
+
+
+@dataclass
+class Row:
+    line: int
+    record: Record
+
+
+class _Known:
+    """Keys that rows may refer to: accepted in this import, or already stored."""
+
+    def __init__(self, store: Store, fresh: bool):
+        self.store = store
+        self.fresh = fresh
+        self.accepted: dict[str, dict[str, str]] = defaultdict(dict)  # table -> key -> graph
+        self.person_graphs: dict[str, set[str]] = defaultdict(set)  # PersonalID -> enrollment graphs
+        self._stored: dict[str, dict[str, list[StoredRecord]]] = {}
+
+    def stored(self, table: Table, keys: Iterable[str]) -> dict[str, list[StoredRecord]]:
+        if self.fresh:
+            return {}
+        cache = self._stored.setdefault(table.name, {})
+        missing = [k for k in set(keys) if k not in cache]
+        if missing:
+            found = existing_records(self.store, table, missing)
+            for k in missing:
+                cache[k] = found.get(k, [])
+        return {k: cache[k] for k in keys if cache.get(k)}
+
+    def stored_enrollment_graphs(self, pids: Sequence[str]) -> dict[str, set[str]]:
+        return {} if self.fresh else enrollment_graphs(self.store, pids)
+
+    def graph_of(self, table: Table, key: str) -> str | None:
+        graph = self.accepted[table.name].get(key)
+        if graph is None:
+            stored = self.stored(table, [key]).get(key)
+            graph = stored[0].graph if stored else None
+        return graph
+
+    def exists(self, table: Table, key: str) -> bool:
+        return key in self.accepted[table.name] or bool(self.stored(table, [key]).get(key))
+
+
+def import_csv(store: Store, path: str | Path, *, source: str = iris.DEFAULT_SOURCE,
+               progress: bool | None = None) -> ImportReport:
+    """Import an HMIS CSV export (folder or .zip) into `store`; returns what happened."""
+    files, ignored = open_export(path)
+    report = ImportReport(ignored_files=ignored)
+    fresh = store.is_empty()
+    known = _Known(store, fresh)
+    show = sys.stderr.isatty() if progress is None else progress
+    writer = _Writer(store, fresh, report)
+    clients: list[Row] = []
+    for table in MODEL.tables.values():
+        csv_file = files.get(table.name)
+        if csv_file is None:
+            continue
+        rows = _read_rows(table, csv_file, report, show)
+        if table.name == "Client":
+            clients = rows  # placed after enrollments: a client record lives where its enrollments are
+            for row in rows:
+                known.accepted["Client"][str(row.record["PersonalID"])] = ""
+            continue
+        placed = _place(table, rows, csv_file.name, known, report, source)
+        writer.write(table, csv_file.name, placed, known)
+        if table.name == "Enrollment":
+            _write_clients(clients, files.get("Client"), source, known, writer)
+            clients = []
+    if clients:
+        _write_clients(clients, files.get("Client"), source, known, writer)
+    writer.finish()
+    return report
+
+
+def _read_rows(table: Table, csv_file: CsvFile, report: ImportReport, show: bool) -> list[Row]:
+    """Parse and check every row; rejected rows are reported, not returned.
+
+    A row is rejected for an unreadable value, a code outside its list, or a missing key
+    or link; a blank required value of any other column is stored and reported as a
+    warning, since real exports carry them and the record is still usable.
+    """
+    rows: list[Row] = []
+    seen: dict[str, int] = {}
+    with csv_file.rows() as (header, body):
+        positions = [(i, table.by_name[name]) for i, name in enumerate(header) if name in table.by_name]
+        structural = {table.key, *table.link_by_field}
+        if table.key not in header:
+            report.reject(csv_file.name, 1, table.key, "header lacks the key column")
+            return rows
+        for line, cells in tqdm(body, desc=csv_file.name, unit=" rows", disable=not show, leave=False):
+            record: Record = {}
+            problems: list[tuple[str, str]] = []
+            for i, f in positions:
+                raw = cells[i] if i < len(cells) else ""
+                try:
+                    value = parse_value(f, raw)
+                except ValueProblem as exc:
+                    problems.append((f.name, exc.reason if f.pii else str(exc)))
+                    continue
+                if value is not None:
+                    record[f.name] = value
+            missing = [f.name for f in table.fields if f.required and f.name not in record
+                       and all(p[0] != f.name for p in problems)]
+            problems += [(name, "required value is missing") for name in missing if name in structural]
+            if problems:
+                for column, reason in problems:
+                    report.reject(csv_file.name, line, column, reason)
+                report.stats(csv_file.name).rejected -= len(problems) - 1
+                continue
+            for name in missing:
+                report.warn(csv_file.name, line, name, "required value is missing")
+            key = str(record[table.key])
+            if key in seen:
+                report.reject(csv_file.name, line, table.key, f"duplicate key: first at line {seen[key]}")
+                continue
+            seen[key] = line
+            rows.append(Row(line, record))
+    return rows
+
+
+def _place(table: Table, rows: Sequence[Row], file: str, known: _Known, report: ImportReport,
+           source: str) -> list[tuple[Row, Placement]]:
+    """Decide each record's graph; a record whose parent is missing is rejected."""
+    placed = []
+    for row in rows:
+        missing = [
+            link for link in table.links
+            if link.field in row.record
+            and not known.exists(MODEL.tables[link.target], str(row.record[link.field]))
+        ]
+        if missing:
+            link = missing[0]
+            report.reject(file, row.line, link.field,
+                          f"references a missing {link.target}: {row.record[link.field]!r}")
+            continue
+        graph = _graph_for(table, row.record, known, source)
+        placed.append((row, Placement(source, graph)))
+        known.accepted[table.name][str(row.record[table.key])] = graph
+        if table.name == "Enrollment":
+            known.person_graphs[str(row.record["PersonalID"])].add(graph)
+    return placed
+
+
+def _graph_for(table: Table, record: Record, known: _Known, source: str) -> str:
+    if table.scope != "project":
+        return iris.system_graph(table.scope)
+    if table.name == "Enrollment":
+        return iris.project_graph(source, str(record["ProjectID"]))
+    for parent in ("EnrollmentID", "AssessmentID"):
+        if parent in record and parent in table.link_by_field:
+            target = MODEL.tables[table.link_by_field[parent].target]
+            graph = known.graph_of(target, str(record[parent]))
+            if graph:
+                return graph
+    return iris.source_graph(source)
+
+
+def _write_clients(rows: list[Row], csv_file: CsvFile | None, source: str, known: _Known,
+                   writer: _Writer) -> None:
+    """One client record per graph where the person has an enrollment (else the source graph)."""
+    if csv_file is None:
+        return
+    table = MODEL.tables["Client"]
+    stored_graphs = known.stored_enrollment_graphs([str(r.record["PersonalID"]) for r in rows])
+    placed = []
+    for row in rows:
+        pid = str(row.record["PersonalID"])
+        targets = known.person_graphs.get(pid, set()) | stored_graphs.get(pid, set())
+        for graph in sorted(targets or {iris.source_graph(source)}):
+            placed.append((row, Placement(source, graph)))
+    writer.write(table, csv_file.name, placed, known)
+
+
+class _Writer:
+    """Applies HUD's DateUpdated rule and writes, in bulk or in transactional batches."""
+
+    def __init__(self, store: Store, fresh: bool, report: ImportReport):
+        self.store = store
+        self.fresh = fresh
+        self.report = report
+        self._bulk: list[ox.Quad] = []
+
+    def write(self, table: Table, file: str, placed: list[tuple[Row, Placement]], known: _Known) -> None:
+        stats = self.report.stats(file)
+        if self.fresh:
+            for row, placement in placed:
+                self._bulk.extend(self._quads(table, row.record, placement))
+                self._bulk.extend(self._extra(table, row.record, placement))
+            stats.loaded += len({str(r.record[table.key]) for r, _ in placed})
+            self._flush_bulk_if_large()
+            return
+        by_key: dict[str, list[tuple[Row, Placement]]] = defaultdict(list)
+        for row, placement in placed:
+            by_key[str(row.record[table.key])].append((row, placement))
+        for chunk in _chunks(list(by_key), BATCH):
+            stored = known.stored(table, chunk)
+            old_quads = load_records(self.store, [s.subject for k in chunk for s in stored.get(k, [])])
+            delete: list[str] = []
+            insert: list[ox.Quad] = []
+            for key in chunk:
+                versions = stored.get(key, [])
+                items = by_key[key]
+                new_quads = [q for row, p in items for q in self._quads(table, row.record, p)]
+                if not versions:
+                    stats.loaded += 1
+                elif _older(items[0][0].record, versions):
+                    stats.skipped += 1
+                    continue
+                elif {str(q) for q in new_quads} == {str(q) for s in versions for q in old_quads.get(s.subject, [])}:
+                    stats.unchanged += 1
+                    continue
+                else:
+                    stats.updated += 1
+                delete += [s.subject for s in versions]
+                insert += new_quads + self._extra(table, items[0][0].record, items[0][1])
+            self.store.replace_records(delete, MODEL.down_links, insert)
+            self.report.quads_written += len(insert)
+
+    def _quads(self, table: Table, record: Record, placement: Placement) -> list[ox.Quad]:
+        quads = record_quads(table, record, placement)
+        if table.name == "Client":
+            quads.append(person_link_quad(placement, str(record["PersonalID"])))
+        return quads
+
+    def _extra(self, table: Table, record: Record, placement: Placement) -> list[ox.Quad]:
+        return person_quads(placement.source, str(record["PersonalID"])) if table.name == "Client" else []
+
+    def _flush_bulk_if_large(self) -> None:
+        if len(self._bulk) > 1_000_000:
+            self.finish()
+
+    def finish(self) -> None:
+        if self._bulk:
+            self.store.bulk_load(self._bulk)
+            self.report.quads_written += len(self._bulk)
+            self._bulk = []
+
+
+def _older(record: Record, versions: list[StoredRecord]) -> bool:
+    incoming = record.get("DateUpdated")
+    stored = [v.date_updated for v in versions if v.date_updated is not None]
+    if incoming is None or not stored:
+        return False
+    assert isinstance(incoming, dt.datetime)
+    return incoming.date() < max(stored).date()
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]

@@ -1,0 +1,33 @@
+"""Persons (HMIS 5.08 PersonalID) and the client records linked to them.
+
+Each client record points to its person in the persons graph; dedup and admins own
+that link. An import links every record of a CSV PersonalID to one person.
+"""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+
+from hmis_ld.model import iris
+from hmis_ld.model.records import Placement
+from hmis_ld.model.schema import EXT, HMIS, RDF_TYPE
+
+PERSON_CLASS = EXT + "Person"
+PERSON_LINK = EXT + "person"
+
+
+def person_link_quad(placement: Placement, personal_id: str) -> ox.Quad:
+    """Belongs to the client record: replaced with it."""
+    record = ox.NamedNode(iris.client_record_iri(placement.source, personal_id, placement.graph))
+    person = ox.NamedNode(iris.person_iri(placement.source, personal_id))
+    return ox.Quad(record, ox.NamedNode(PERSON_LINK), person, ox.NamedNode(iris.PERSONS))
+
+
+def person_quads(source: str, personal_id: str) -> list[ox.Quad]:
+    """The person node itself; outlives any one of its client records."""
+    person = ox.NamedNode(iris.person_iri(source, personal_id))
+    graph = ox.NamedNode(iris.PERSONS)
+    return [
+        ox.Quad(person, ox.NamedNode(RDF_TYPE), ox.NamedNode(PERSON_CLASS), graph),
+        ox.Quad(person, ox.NamedNode(HMIS + "PersonalID"), ox.Literal(personal_id), graph),
+    ]

@@ -1,0 +1,59 @@
+"""Instance and graph IRIs.
+
+Records are scoped by the source HMIS they came from, so the same key from two sources
+never names the same node. Client records are also scoped by the graph that owns them:
+a person served by two projects has one client record in each (ARCHITECTURE.md).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+BASE = "urn:hmis-ld:"
+DEFAULT_SOURCE = "local"
+
+DIRECTORY = BASE + "graph:directory"
+PERSONS = BASE + "graph:persons"
+AUDIT = BASE + "graph:audit"
+META = BASE + "graph:meta"
+USERS = BASE + "graph:users"
+PROJECT_GRAPH_PREFIX = BASE + "graph:project:"
+SOURCE_GRAPH_PREFIX = BASE + "graph:source:"
+PII_SUFFIX = ":pii"
+
+
+def _part(text: str) -> str:
+    return quote(text, safe="-._~")
+
+
+def record_iri(source: str, table: str, key: str) -> str:
+    return f"{BASE}{_part(source)}:{table}:{_part(key)}"
+
+
+def client_record_iri(source: str, personal_id: str, owner_graph: str) -> str:
+    """One client record per owning graph; the graph's own key keeps it stable."""
+    owner = owner_graph.removeprefix(BASE + "graph:")
+    return f"{BASE}{_part(source)}:Client:{_part(personal_id)}@{owner}"
+
+
+def person_iri(source: str, personal_id: str) -> str:
+    return f"{BASE}{_part(source)}:Person:{_part(personal_id)}"
+
+
+def project_graph(source: str, project_id: str) -> str:
+    return f"{PROJECT_GRAPH_PREFIX}{_part(source)}:{_part(project_id)}"
+
+
+def source_graph(source: str) -> str:
+    """Where client records with no enrollment live (visible to system-wide readers only)."""
+    return SOURCE_GRAPH_PREFIX + _part(source)
+
+
+def pii_graph(graph: str) -> str:
+    """Names, SSN and DOB sit beside their record in a parallel graph, so a de-identified
+    view is a shorter list of graphs."""
+    return graph + PII_SUFFIX
+
+
+def system_graph(scope: str) -> str:
+    return {"directory": DIRECTORY, "meta": META, "users": USERS}[scope]

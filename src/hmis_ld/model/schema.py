@@ -1,0 +1,137 @@
+"""The declarative model: one table per HMIS CSV file, loaded from `ontology/model.json`.
+
+Everything that needs field lists (JSON, JSON-LD, CSV, OpenAPI, SHACL) reads them here.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from hmis_ld.resources import resource_path
+
+HMIS = "urn:hud:hmis:owl#"
+EXT = "urn:hmis-ld:ext#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    iri: str
+    datatype: str
+    max_length: int | None
+    required: bool
+    code_list: str | None
+    data_element: str | None
+    pii: bool
+
+    @property
+    def kind(self) -> str:
+        """`integer`, `date`, `dateTime`, `decimal` or `string`."""
+        return self.datatype.removeprefix(XSD)
+
+
+@dataclass(frozen=True)
+class Link:
+    """A column that names another record (e.g. Enrollment.ProjectID -> Project)."""
+
+    field: str
+    target: str
+    up: str  # child -> parent, in our extension namespace
+    down: str | None  # parent -> child, HUD's object property when the OWL has one
+
+
+@dataclass(frozen=True)
+class CodeList:
+    id: str
+    iri: str
+    codes: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    cls: str
+    classes: tuple[str, ...]
+    key: str
+    fields: tuple[Field, ...]
+    links: tuple[Link, ...]
+    scope: str  # directory | project | meta | users
+
+    @cached_property
+    def by_name(self) -> dict[str, Field]:
+        return {f.name: f for f in self.fields}
+
+    @cached_property
+    def by_iri(self) -> dict[str, Field]:
+        return {f.iri: f for f in self.fields}
+
+    @property
+    def key_field(self) -> Field:
+        return self.fields[0]
+
+    @cached_property
+    def link_by_field(self) -> dict[str, Link]:
+        return {link.field: link for link in self.links}
+
+
+@dataclass(frozen=True)
+class Model:
+    tables: dict[str, Table]
+    code_lists: dict[str, CodeList]
+    extension_terms: dict[str, str] = field(default_factory=dict)
+
+    def table(self, name: str) -> Table:
+        return self.tables[name]
+
+    @cached_property
+    def by_class(self) -> dict[str, Table]:
+        return {t.cls: t for t in self.tables.values()}
+
+    @cached_property
+    def down_links(self) -> frozenset[str]:
+        """HUD's parent->child properties; such a triple belongs to the child record."""
+        return frozenset(link.down for t in self.tables.values() for link in t.links if link.down)
+
+    @cached_property
+    def predicates(self) -> frozenset[str]:
+        """Every predicate a record may carry."""
+        names = {RDF_TYPE}
+        for t in self.tables.values():
+            names.update(f.iri for f in t.fields)
+            names.update(link.up for link in t.links)
+            names.update(link.down for link in t.links if link.down)
+        return frozenset(names)
+
+
+def load_model() -> Model:
+    raw = json.loads(resource_path("ontology", "model.json").read_text(encoding="utf-8"))
+    tables = {}
+    for t in raw["tables"]:
+        tables[t["name"]] = Table(
+            name=t["name"],
+            cls=t["class"],
+            classes=tuple(t["classes"]),
+            key=t["key"],
+            fields=tuple(
+                Field(
+                    name=f["name"], iri=f["iri"], datatype=f["datatype"], max_length=f["max_length"],
+                    required=f["required"], code_list=f["code_list"], data_element=f["data_element"],
+                    pii=f["pii"],
+                )
+                for f in t["fields"]
+            ),
+            links=tuple(Link(**link) for link in t["links"]),
+            scope=t["scope"],
+        )
+    code_lists = {
+        list_id: CodeList(list_id, c["iri"], {e["code"]: e["label"] for e in c["codes"]})
+        for list_id, c in raw["code_lists"].items()
+    }
+    return Model(tables=tables, code_lists=code_lists, extension_terms=raw["extension_terms"])
+
+
+MODEL = load_model()

@@ -1,0 +1,72 @@
+"""Look up records already in the store (by key) and their quads."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from hmis_ld.model.schema import HMIS, MODEL, RDF_TYPE, Table
+from hmis_ld.store.base import Store
+
+
+@dataclass(frozen=True)
+class StoredRecord:
+    subject: str
+    graph: str
+    date_updated: dt.datetime | None
+
+
+def _literals(keys: Sequence[str]) -> str:
+    return " ".join(str(ox.Literal(k)) for k in keys)
+
+
+def existing_records(store: Store, table: Table, keys: Sequence[str]) -> dict[str, list[StoredRecord]]:
+    """Stored versions of records by key (a person has one client record per owning graph)."""
+    key_iri = table.key_field.iri
+    sparql = (
+        f"SELECT ?key ?s ?g ?du WHERE {{ VALUES ?key {{ {_literals(keys)} }} "
+        f"GRAPH ?g {{ ?s <{key_iri}> ?key . ?s <{RDF_TYPE}> <{table.cls}> }} "
+        f"OPTIONAL {{ GRAPH ?g {{ ?s <{HMIS}DateUpdated> ?du }} }} }}"
+    )
+    found: dict[str, list[StoredRecord]] = defaultdict(list)
+    for row in store.select(sparql):
+        du = row.get("du")
+        found[row["key"].value].append(
+            StoredRecord(row["s"].value, row["g"].value, dt.datetime.fromisoformat(du.value) if du else None)
+        )
+    return found
+
+
+def load_records(store: Store, subjects: Sequence[str]) -> dict[str, list[ox.Quad]]:
+    """Every quad that belongs to each record: its own, and HUD's parent -> child link to it."""
+    if not subjects:
+        return {}
+    values = " ".join(f"<{s}>" for s in subjects)
+    inbound = " ".join(f"<{p}>" for p in sorted(MODEL.down_links))
+    sparql = (
+        f"SELECT ?r ?s ?p ?o ?g WHERE {{ VALUES ?r {{ {values} }} "
+        f"{{ GRAPH ?g {{ ?r ?p ?o }} FILTER(?p NOT IN ({inbound.replace(' ', ', ')})) BIND(?r AS ?s) }} UNION "
+        f"{{ VALUES ?p {{ {inbound} }} GRAPH ?g {{ ?s ?p ?r }} BIND(?r AS ?o) }} }}"
+    )
+    out: dict[str, list[ox.Quad]] = defaultdict(list)
+    for row in store.select(sparql):
+        out[row["r"].value].append(ox.Quad(row["s"], row["p"], row["o"], row["g"]))
+    return out
+
+
+def enrollment_graphs(store: Store, personal_ids: Sequence[str]) -> dict[str, set[str]]:
+    """The graphs of each person's stored enrollments."""
+    if not personal_ids:
+        return {}
+    sparql = (
+        f"SELECT ?pid ?g WHERE {{ VALUES ?pid {{ {_literals(personal_ids)} }} "
+        f"GRAPH ?g {{ ?e <{HMIS}PersonalID> ?pid . ?e <{RDF_TYPE}> <{MODEL.tables['Enrollment'].cls}> }} }}"
+    )
+    out: dict[str, set[str]] = defaultdict(set)
+    for row in store.select(sparql):
+        out[row["pid"].value].add(row["g"].value)
+    return out

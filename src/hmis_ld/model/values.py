@@ -1,0 +1,158 @@
+"""Typed values: parse what CSV and JSON send, format what they expect back.
+
+Python values in records: int, Decimal, str, datetime.date, datetime.datetime.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+
+import pyoxigraph as ox
+
+from hmis_ld.model.schema import MODEL, XSD, Field
+
+Value = int | Decimal | str | dt.date | dt.datetime
+
+_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_US_DATE = re.compile(r"(\d{1,2})[/-](\d{1,2})[/-](\d{4})")
+_TIME = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?")
+
+
+class ValueProblem(ValueError):
+    """A value that cannot be stored in a field. `reason` never repeats the value, so it
+    is safe to report for personal data; str() adds the value for everything else."""
+
+    def __init__(self, reason: str, value: object):
+        super().__init__(f"{reason}: {value!r}")
+        self.reason = reason
+        self.value = value
+
+
+def _parse_date_part(text: str) -> tuple[dt.date, str]:
+    m = _ISO_DATE.match(text)
+    if m:
+        y, mo, d = (int(x) for x in m.groups())
+    else:
+        m = _US_DATE.match(text)
+        if not m:
+            raise ValueProblem("not a date (expected YYYY-MM-DD)", text)
+        mo, d, y = (int(x) for x in m.groups())
+    try:
+        return dt.date(y, mo, d), text[m.end():]
+    except ValueError as exc:
+        raise ValueProblem("not a valid date", text) from exc
+
+
+def parse_date(text: str) -> dt.date:
+    """ISO dates; also M/D/YYYY and M-D-YYYY, which real exports contain. A time part is dropped."""
+    day, rest = _parse_date_part(text.strip())
+    if rest and not re.fullmatch(r"[T ]" + _TIME.pattern + r"\s*", rest):
+        raise ValueProblem("not a date (expected YYYY-MM-DD)", text)
+    return day
+
+
+def parse_datetime(text: str) -> dt.datetime:
+    day, rest = _parse_date_part(text.strip())
+    rest = rest.strip().lstrip("T")
+    if not rest:
+        return dt.datetime.combine(day, dt.time())
+    m = _TIME.fullmatch(rest)
+    if not m:
+        raise ValueProblem("not a date and time (expected YYYY-MM-DD HH:MM:SS)", text)
+    h, mi, s = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
+    try:
+        return dt.datetime.combine(day, dt.time(h, mi, s))
+    except ValueError as exc:
+        raise ValueProblem("not a valid time", text) from exc
+
+
+def parse_value(f: Field, raw: object) -> Value | None:
+    """Check and convert one incoming value (CSV text or JSON scalar). Blank means absent."""
+    if raw is None or (isinstance(raw, str) and raw.strip() == ""):
+        return None
+    kind = f.kind
+    if kind == "integer":
+        if isinstance(raw, bool):
+            raise ValueProblem("not an integer", raw)
+        if isinstance(raw, int):
+            value: Value = raw
+        else:
+            text = str(raw).strip()
+            if not re.fullmatch(r"[+-]?\d+", text):
+                raise ValueProblem("not an integer", text)
+            value = int(text)
+    elif kind == "decimal":
+        if isinstance(raw, bool):
+            raise ValueProblem("not a number", raw)
+        try:
+            value = Decimal(str(raw).strip())
+        except InvalidOperation as exc:
+            raise ValueProblem("not a number", raw) from exc
+        if not value.is_finite():
+            raise ValueProblem("not a number", raw)
+    elif kind == "date":
+        value = raw if isinstance(raw, dt.date) and not isinstance(raw, dt.datetime) else parse_date(str(raw))
+    elif kind == "dateTime":
+        value = raw if isinstance(raw, dt.datetime) else parse_datetime(str(raw))
+    else:
+        if not isinstance(raw, str):
+            raise ValueProblem("not a string", raw)
+        value = raw.strip()
+        if f.max_length is not None and len(value) > f.max_length:
+            raise ValueProblem(f"longer than {f.max_length} characters", f"{len(value)} characters")
+    if f.code_list is not None:
+        codes = MODEL.code_lists[f.code_list].codes
+        if str(value) not in codes:
+            raise ValueProblem(f"not a code of list {f.code_list}", value)
+    return value
+
+
+def format_csv(value: Value) -> str:
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def format_json(value: Value) -> int | str | float:
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%dT%H:%M:%S")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+_DT = {name: ox.NamedNode(XSD + name) for name in ("integer", "decimal", "date", "dateTime", "string")}
+
+
+def to_literal(f: Field, value: Value) -> ox.Literal:
+    if isinstance(value, dt.datetime):
+        return ox.Literal(value.strftime("%Y-%m-%dT%H:%M:%S"), datatype=_DT["dateTime"])
+    if isinstance(value, dt.date):
+        return ox.Literal(value.isoformat(), datatype=_DT["date"])
+    if f.kind == "string":
+        return ox.Literal(str(value))
+    if isinstance(value, Decimal):  # Oxigraph keeps the canonical form; so do we
+        return ox.Literal(format(value.normalize(), "f"), datatype=_DT["decimal"])
+    return ox.Literal(str(value), datatype=_DT[f.kind])
+
+
+def from_literal(f: Field, literal: ox.Literal) -> Value:
+    text = literal.value
+    kind = f.kind
+    if kind == "integer":
+        return int(text)
+    if kind == "decimal":
+        return Decimal(text)
+    if kind == "date":
+        return dt.date.fromisoformat(text)
+    if kind == "dateTime":
+        return dt.datetime.fromisoformat(text)
+    return text

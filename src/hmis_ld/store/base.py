@@ -1,0 +1,103 @@
+"""The storage interface everything above talks to; one small file per backend.
+
+Rows come back as dicts of variable name -> pyoxigraph term, whatever the backend.
+`graphs` is the caller's dataset: when given, a query sees exactly those graphs, as
+its default graph (their union) and as its named graphs; this is how authorization
+narrows every read.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+
+import pyoxigraph as ox
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+Row = dict[str, Term]
+
+
+def ntriples_term(term: Term) -> str:
+    """N-Triples form of a term; pyoxigraph escapes literals, so this is safe to embed."""
+    return str(term)
+
+
+def insert_data(quads: Iterable[ox.Quad]) -> str:
+    by_graph: dict[str, list[str]] = {}
+    for q in quads:
+        by_graph.setdefault(ntriples_term(q.graph_name), []).append(
+            f"{ntriples_term(q.subject)} {ntriples_term(q.predicate)} {ntriples_term(q.object)} ."
+        )
+    body = "\n".join(f"GRAPH {g} {{\n" + "\n".join(ts) + "\n}" for g, ts in by_graph.items())
+    return f"INSERT DATA {{\n{body}\n}}"
+
+
+def delete_records(subjects: Sequence[str], owned_inbound: Iterable[str]) -> str:
+    """Remove every quad of the given records: their own triples in any graph, and the
+    parent -> child triples that belong to them (while leaving those of their children)."""
+    values = " ".join(f"<{s}>" for s in subjects)
+    inbound = " ".join(f"<{p}>" for p in sorted(owned_inbound))
+    return (
+        f"DELETE {{ GRAPH ?g {{ ?s ?p ?o }} }} WHERE {{ VALUES ?s {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} "
+        f"FILTER(?p NOT IN ({inbound.replace(' ', ', ')})) }} ;\n"
+        f"DELETE {{ GRAPH ?g {{ ?x ?p ?s }} }} WHERE {{ VALUES ?s {{ {values} }} VALUES ?p {{ {inbound} }} "
+        f"GRAPH ?g {{ ?x ?p ?s }} }}"
+    )
+
+
+class Store(ABC):
+    """A quad store. Each `update`/`extend` call is one transaction."""
+
+    @abstractmethod
+    def select(
+        self,
+        sparql: str,
+        *,
+        substitutions: Mapping[str, Term] | None = None,
+        graphs: Sequence[str] | None = None,
+    ) -> Iterator[Row]: ...
+
+    @abstractmethod
+    def construct(
+        self,
+        sparql: str,
+        *,
+        substitutions: Mapping[str, Term] | None = None,
+        graphs: Sequence[str] | None = None,
+    ) -> list[ox.Triple]: ...
+
+    @abstractmethod
+    def ask(self, sparql: str, *, substitutions: Mapping[str, Term] | None = None,
+            graphs: Sequence[str] | None = None) -> bool: ...
+
+    @abstractmethod
+    def update(self, sparql: str) -> None: ...
+
+    @abstractmethod
+    def extend(self, quads: Iterable[ox.Quad]) -> None:
+        """Add quads in one transaction."""
+
+    @abstractmethod
+    def bulk_load(self, quads: Iterable[ox.Quad]) -> None:
+        """Fast, non-transactional load for offline imports into an idle store."""
+
+    @abstractmethod
+    def is_empty(self) -> bool: ...
+
+    @abstractmethod
+    def dump_nquads(self) -> bytes:
+        """Every quad, canonically sorted, for byte-for-byte comparisons."""
+
+    def replace_records(self, subjects: Sequence[str], owned_inbound: Iterable[str],
+                        quads: Sequence[ox.Quad]) -> None:
+        """Swap records for their new quads atomically: a crash leaves old or new, never half."""
+        parts = []
+        if subjects:
+            parts.append(delete_records(subjects, owned_inbound))
+        if quads:
+            parts.append(insert_data(quads))
+        if parts:
+            self.update(" ;\n".join(parts))
+
+    def close(self) -> None:
+        """Release the store (flushes the embedded database)."""

@@ -1,0 +1,75 @@
+"""Embedded Oxigraph (RocksDB on disk, or in memory when no path is given)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from hmis_ld.store.base import Row, Store, Term
+
+
+def _dataset(graphs: Sequence[str] | None) -> dict:
+    if graphs is None:
+        return {"use_default_graph_as_union": True}
+    nodes = [ox.NamedNode(g) for g in graphs]
+    # An empty list would mean "the store's default graph"; an unknown graph means "nothing".
+    nodes = nodes or [ox.NamedNode("urn:hmis-ld:graph:none")]
+    return {"default_graph": nodes, "named_graphs": nodes}
+
+
+def _subs(substitutions: Mapping[str, Term] | None) -> dict | None:
+    if not substitutions:
+        return None
+    return {ox.Variable(k): v for k, v in substitutions.items()}
+
+
+class EmbeddedStore(Store):
+    def __init__(self, path: str | Path | None = None):
+        self.path = Path(path) if path is not None else None
+        if self.path is not None:
+            self.path.mkdir(parents=True, exist_ok=True)
+            self._store = ox.Store(str(self.path))
+        else:
+            self._store = ox.Store()
+
+    def _query(self, sparql, substitutions, graphs):
+        return self._store.query(sparql, substitutions=_subs(substitutions), **_dataset(graphs))
+
+    def select(self, sparql, *, substitutions=None, graphs=None) -> Iterator[Row]:
+        solutions = self._query(sparql, substitutions, graphs)
+        names = [v.value for v in solutions.variables]
+        for solution in solutions:
+            yield {name: solution[name] for name in names if solution[name] is not None}
+
+    def construct(self, sparql, *, substitutions=None, graphs=None) -> list[ox.Triple]:
+        return list(self._query(sparql, substitutions, graphs))
+
+    def ask(self, sparql, *, substitutions=None, graphs=None) -> bool:
+        return bool(self._query(sparql, substitutions, graphs))
+
+    def update(self, sparql: str) -> None:
+        self._store.update(sparql)
+
+    def extend(self, quads: Iterable[ox.Quad]) -> None:
+        self._store.extend(quads)
+
+    def bulk_load(self, quads: Iterable[ox.Quad]) -> None:
+        self._store.bulk_extend(quads)
+        self._store.flush()
+
+    def is_empty(self) -> bool:
+        return next(iter(self._store.quads_for_pattern(None, None, None, None)), None) is None
+
+    def dump_nquads(self) -> bytes:
+        lines = sorted(str(q) + " ." for q in self._store.quads_for_pattern(None, None, None, None))
+        return ("\n".join(lines) + "\n").encode()
+
+    def quad_count(self) -> int:
+        return len(self._store)
+
+    def close(self) -> None:
+        if self.path is not None:
+            self._store.flush()
+        del self._store

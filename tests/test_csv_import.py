@@ -1,0 +1,196 @@
+"""HMIS CSV FY2026 import: the test kit and the importer cases behave as HUD's rules say."""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from hmis_ld.csv.exporter import read_table
+from hmis_ld.csv.importer import import_csv
+from hmis_ld.model import MODEL
+from hmis_ld.store import EmbeddedStore
+
+from hud_files import read_rows, rows_with_bad_codes, spec_columns
+
+HUD_FILES = [
+    "Export", "Organization", "User", "Project", "Funder", "ProjectCoC", "Inventory", "Affiliation",
+    "HMISParticipation", "CEParticipation", "Client", "Enrollment", "Exit", "IncomeBenefits", "HealthAndDV",
+    "EmploymentEducation", "Disabilities", "Services", "CurrentLivingSituation", "Assessment",
+    "AssessmentQuestions", "AssessmentResults", "Event", "YouthEducationStatus",
+]
+
+
+def count_records(store: EmbeddedStore, table: str) -> int:
+    cls = MODEL.tables[table].cls
+    key = MODEL.tables[table].key_field.iri
+    rows = store.select(f"SELECT (COUNT(DISTINCT ?k) AS ?n) WHERE {{ ?s a <{cls}> ; <{key}> ?k }}")
+    return int(next(rows)["n"].value)
+
+
+def test_model_covers_every_hud_csv_file(shared: Path) -> None:
+    spec = spec_columns(shared)
+    assert sorted(spec) == sorted(HUD_FILES)
+    for file, columns in spec.items():
+        assert [f.name for f in MODEL.tables[file].fields] == [c["Name"] for c in columns]
+
+
+def test_testkit_imports_every_valid_row(testkit: Path, shared: Path, testkit_store: EmbeddedStore) -> None:
+    for file in HUD_FILES:
+        rows = read_rows(testkit / f"{file}.csv")
+        bad = rows_with_bad_codes(shared, testkit, file)
+        expected = len({r[MODEL.tables[file].key] for i, r in enumerate(rows) if i not in bad})
+        assert count_records(testkit_store, file) == expected, file
+    assert count_records(testkit_store, "Client") == 514
+    assert count_records(testkit_store, "Enrollment") == 574
+    assert count_records(testkit_store, "Services") == 6385
+
+
+def test_testkit_report_names_each_rejected_row(testkit: Path, shared: Path) -> None:
+    report = import_csv(EmbeddedStore(), testkit, progress=False)
+    bad_funders = rows_with_bad_codes(shared, testkit, "Funder")
+    assert report.files["Funder.csv"].rejected == len(bad_funders) > 0
+    assert {(p.file, p.line, p.column) for p in report.rejections} == {
+        ("Funder.csv", i + 2, "Funder") for i in bad_funders
+    }
+    assert report.files["Client.csv"].loaded == 514
+    assert set(report.ignored_files) == {"CustomEnrollmentFY26Deprecations.csv", "CustomGender.csv"}
+
+
+def test_reimporting_the_same_export_changes_nothing(testkit: Path, tmp_path: Path) -> None:
+    store = EmbeddedStore(tmp_path / "store")
+    import_csv(store, testkit, progress=False)
+    before = store.dump_nquads()
+    report = import_csv(store, testkit, progress=False)
+    assert store.dump_nquads() == before
+    assert report.quads_written == 0
+    assert all(s.loaded == s.updated == 0 for s in report.files.values())
+    assert report.files["Services.csv"].unchanged == 6385
+
+
+def test_zip_import_equals_folder_import(testkit: Path, tmp_path: Path, testkit_store: EmbeddedStore) -> None:
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for f in testkit.iterdir():
+            z.write(f, f"export/{f.name}")
+    store = EmbeddedStore()
+    import_csv(store, archive, progress=False)
+    assert store.dump_nquads() == testkit_store.dump_nquads()
+
+
+def _last_name(store: EmbeddedStore, personal_id: str) -> str:
+    clients = [c for c in read_table(store, MODEL.tables["Client"]) if c["PersonalID"] == personal_id]
+    assert len(clients) == 1
+    return str(clients[0]["LastName"])
+
+
+@pytest.mark.parametrize(
+    ("second", "expected"),
+    [("date_updated_newer", "Newer"), ("date_updated_older", None), ("date_updated_same_day", "from-file")],
+)
+def test_date_updated_decides_which_version_wins(cases: Path, second: str, expected: str | None) -> None:
+    initial = read_rows(cases / "date_updated_initial" / "Client.csv")[0]
+    incoming = read_rows(cases / second / "Client.csv")[0]
+    store = EmbeddedStore()
+    import_csv(store, cases / "date_updated_initial", progress=False)
+    report = import_csv(store, cases / second, progress=False)
+    if expected is None:
+        assert report.files["Client.csv"].skipped == 1
+        assert _last_name(store, initial["PersonalID"]) == initial["LastName"]
+    else:
+        assert report.files["Client.csv"].updated == 1
+        assert _last_name(store, initial["PersonalID"]) == incoming["LastName"]
+        if expected != "from-file":
+            assert incoming["LastName"] == expected
+
+
+def test_duplicate_keys_are_reported_and_the_rest_loads(cases: Path) -> None:
+    folder = cases / "duplicate_primary_keys"
+    store = EmbeddedStore()
+    report = import_csv(store, folder, progress=False)
+    for file in ("Client", "Enrollment", "Funder", "Assessment"):
+        rows = read_rows(folder / f"{file}.csv")
+        keys = [r[MODEL.tables[file].key] for r in rows]
+        duplicates = len(keys) - len(set(keys))
+        assert duplicates > 0, file
+        dup_problems = [p for p in report.rejections if p.file == f"{file}.csv" and "duplicate key" in p.reason]
+        assert len(dup_problems) == duplicates
+        assert all(p.column == MODEL.tables[file].key for p in dup_problems)
+    clients = read_rows(folder / "Client.csv")
+    first_three = next(r for r in clients if r["LastName"] == "Three")
+    assert _last_name(store, first_three["PersonalID"]) == "Three"
+    assert count_records(store, "Client") == len({r["PersonalID"] for r in clients})
+
+
+def test_bom_files_read_like_plain_files(cases: Path, tmp_path: Path) -> None:
+    folder = cases / "bom_test"
+    with_marks = [f.stem for f in folder.iterdir() if f.read_bytes().startswith(b"\xef\xbb\xbf")]
+    assert "Funder" in with_marks and "Assessment" in with_marks
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    for f in folder.iterdir():
+        plain.joinpath(f.name).write_bytes(f.read_bytes().removeprefix(b"\xef\xbb\xbf"))
+    with_bom, without = EmbeddedStore(), EmbeddedStore()
+    report = import_csv(with_bom, folder, progress=False)
+    import_csv(without, plain, progress=False)
+    assert with_bom.dump_nquads() == without.dump_nquads()
+    for file in with_marks:
+        rejected = report.files[f"{file}.csv"].rejected
+        assert count_records(with_bom, file) + rejected == len(read_rows(folder / f"{file}.csv")), file
+    assert count_records(with_bom, "Funder") == 1
+    assert not any("header" in p.reason for p in report.problems)
+
+
+def test_bad_data_rows_are_rejected_with_file_line_column(cases: Path) -> None:
+    folder = cases / "bad_data"
+    store = EmbeddedStore()
+    report = import_csv(store, folder, progress=False)
+    client_rows = read_rows(folder / "Client.csv")
+    rejected_lines = {p.line for p in report.rejections if p.file == "Client.csv"}
+    assert rejected_lines, "bad data must be reported"
+    assert all(p.column for p in report.rejections if p.file == "Client.csv")
+    assert count_records(store, "Client") == len(client_rows) - len(rejected_lines)
+    by_id = {r["PersonalID"]: r for r in client_rows}
+    stored = {c["PersonalID"] for c in read_table(store, MODEL.tables["Client"])}
+    # a two-digit year cannot be read without guessing the century
+    assert not any(r["DOB"].endswith("-67") and pid in stored for pid, r in by_id.items())
+    # names are personal data: a problem report never repeats them
+    assert not any(r["LastName"] in p.reason for r in client_rows for p in report.problems if r["LastName"])
+
+
+def test_validation_files_reject_codes_outside_lists(cases: Path, shared: Path) -> None:
+    folder = cases / "validation_files"
+    report = import_csv(EmbeddedStore(), folder, progress=False)
+    for file in ("Client", "Enrollment", "Exit", "Services"):
+        bad = rows_with_bad_codes(shared, folder, file)
+        lines = {p.line for p in report.rejections if p.file == f"{file}.csv" and "not a code" in p.reason}
+        assert lines == {i + 2 for i in bad}, file
+
+
+def test_deleted_rows_are_kept_with_date_deleted(cases: Path) -> None:
+    folder = cases / "enrollment_with_deletes_test_files"
+    store = EmbeddedStore()
+    import_csv(store, folder, progress=False)
+    for file in ("Client", "Enrollment", "Services"):
+        deleted = {r[MODEL.tables[file].key] for r in read_rows(folder / f"{file}.csv") if r["DateDeleted"]}
+        stored = {str(r[MODEL.tables[file].key]) for r in read_table(store, MODEL.tables[file]) if "DateDeleted" in r}
+        assert deleted and stored == deleted, file
+
+
+def test_missing_parent_is_rejected_but_siblings_load(testkit: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "export"
+    shutil.copytree(testkit, folder)
+    dropped = read_rows(testkit / "Services.csv")[0]["EnrollmentID"]
+    rows = (folder / "Enrollment.csv").read_text(encoding="utf-8-sig").splitlines()
+    kept = [line for line in rows if not line.startswith(dropped + ",")]
+    assert len(kept) == len(rows) - 1
+    (folder / "Enrollment.csv").write_text("\n".join(kept) + "\n", encoding="utf-8")
+    store = EmbeddedStore()
+    report = import_csv(store, folder, progress=False)
+    orphans = [r for r in read_rows(testkit / "Services.csv") if r["EnrollmentID"] == dropped]
+    problems = [p for p in report.rejections if p.file == "Services.csv"]
+    assert len(problems) == len(orphans) > 0
+    assert all(p.column == "EnrollmentID" and "missing Enrollment" in p.reason for p in problems)
+    assert count_records(store, "Services") == 6385 - len(orphans)
