@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from hmis_ld.model import iris
+from hmis_ld.model.derived import derived_quads
 from hmis_ld.model.schema import MODEL, RDF_TYPE, Table
 from hmis_ld.model.values import Value, from_literal, to_literal
 from hmis_ld.store.base import Term
@@ -58,7 +59,7 @@ def record_quads(table: Table, record: Mapping[str, Value], placement: Placement
         quads.append(ox.Quad(subject, ox.NamedNode(link.up), target, graph))
         if link.down:
             quads.append(ox.Quad(target, ox.NamedNode(link.down), subject, graph))
-    return quads
+    return quads + derived_quads(table, record, subject, pii)
 
 
 def record_from_triples(table: Table, triples: Iterable[tuple[ox.NamedNode, Term]]) -> dict[str, Value]:

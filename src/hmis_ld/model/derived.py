@@ -1,0 +1,60 @@
+"""Search keys written with each record, so lookups are exact-match index hits.
+
+Oxigraph answers exact values in well under a millisecond at any size, while regex,
+STRSTARTS and ranges scan. A client record therefore carries normalized name keys,
+their short prefixes and the SSN's last four digits. They derive from names and SSN,
+so they sit in the PII graph beside them and are hidden wherever PII is.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+
+import pyoxigraph as ox
+
+from hmis_ld.model.schema import EXT, Table
+from hmis_ld.model.values import Value
+
+PREFIX_LENGTH = 4
+NAME_KEYS = {"FirstName": "firstName", "LastName": "lastName"}
+SSN_LAST4 = EXT + "ssnLast4"
+
+
+def name_key(name: str) -> str:
+    """Case, accents, spaces and punctuation do not matter when people search for a name."""
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    return re.sub(r"[^a-z0-9]", "", "".join(c for c in decomposed if not unicodedata.combining(c)))
+
+
+def key_iri(field: str) -> str:
+    return f"{EXT}{NAME_KEYS[field]}Key"
+
+
+def prefix_iri(field: str) -> str:
+    return f"{EXT}{NAME_KEYS[field]}Prefix"
+
+
+def ssn_last4(ssn: str) -> str | None:
+    tail = ssn[-4:]
+    return tail if len(ssn) == 9 and tail.isdigit() else None
+
+
+def derived_quads(table: Table, record: Mapping[str, Value], subject: ox.NamedNode,
+                  pii_graph: ox.NamedNode) -> list[ox.Quad]:
+    if table.name != "Client":
+        return []
+    quads = []
+    for field in NAME_KEYS:
+        value = record.get(field)
+        key = name_key(str(value)) if value is not None else ""
+        if key:
+            quads.append(ox.Quad(subject, ox.NamedNode(key_iri(field)), ox.Literal(key), pii_graph))
+            for n in range(1, min(PREFIX_LENGTH, len(key)) + 1):
+                quads.append(ox.Quad(subject, ox.NamedNode(prefix_iri(field)), ox.Literal(key[:n]), pii_graph))
+    ssn = record.get("SSN")
+    last4 = ssn_last4(str(ssn)) if ssn is not None else None
+    if last4:
+        quads.append(ox.Quad(subject, ox.NamedNode(SSN_LAST4), ox.Literal(last4), pii_graph))
+    return quads
