@@ -38,6 +38,13 @@ SCOPE_SYSTEM = {"Export": "meta", "User": "users"}
 NOT_LINKS = {"ExportID", "UserID"}
 # Direct identifiers (HMIS 3.01-3.03): stored in the PII graph of the owning scope.
 PII_FIELDS = {"FirstName", "MiddleName", "LastName", "NameSuffix", "SSN", "DOB"}
+# Format rules written in the spec's notes that must not become a field-wide pattern.
+# SourceID's CoC-code format applies only when SourceType = 1, and then as a list.
+PATTERN_SKIP = {("Export", "SourceID")}
+# The note of EnrollmentCoC writes the digit class as a group, `(0-9)`, which matches the
+# literal text "0-9"; the field holds a CoC code, so it takes ProjectCoC.CoCCode's pattern.
+PATTERN_SAME_AS = {("Enrollment", "EnrollmentCoC"): ("ProjectCoC", "CoCCode")}
+_REGEX_ATOMS = re.compile(r"(?:\[[^\]\s]+\](?:\{\d+(?:,\d+)?\})?)+")
 
 
 def xsd_type(spec_type: str) -> tuple[str, int | None]:
@@ -53,6 +60,39 @@ def xsd_type(spec_type: str) -> tuple[str, int | None]:
     if match:
         return XSD + "string", int(match.group(1)) if match.group(1) else None
     raise ValueError(f"unknown CSV type {spec_type!r}")
+
+
+def note_pattern(notes: str) -> str | None:
+    """The regular expression a column's note states, anchored at both ends, if it compiles.
+
+    Notes put a regex among prose, sometimes unanchored or followed by a footnote mark
+    (`^[0-9xX]{9}$[2]`); a token counts when it starts with `^` or is a run of character
+    classes with a repeat count, like `[0-9]{1,5}`.
+    """
+    tokens = [
+        t for t in notes.split()
+        if t.startswith("^") or (_REGEX_ATOMS.fullmatch(t) and "{" in t)
+    ]
+    if not tokens:
+        return None
+    core = tokens[-1].removeprefix("^").split("$")[0]
+    pattern = f"^{core}$"
+    try:
+        re.compile(pattern)
+    except re.error:
+        return None
+    return pattern
+
+
+def apply_pattern_rules(tables: dict[str, dict]) -> None:
+    for name, field in PATTERN_SKIP:
+        _field(tables, name, field)["pattern"] = None
+    for (name, field), (other, other_field) in PATTERN_SAME_AS.items():
+        _field(tables, name, field)["pattern"] = _field(tables, other, other_field)["pattern"]
+
+
+def _field(tables: dict[str, dict], table: str, name: str) -> dict:
+    return next(f for f in tables[table]["fields"] if f["name"] == name)
 
 
 def local_name(iri: str) -> str:
@@ -124,6 +164,56 @@ def read_spec(hud: Path) -> tuple[dict[str, list[dict]], dict[str, list[tuple[st
     return tables, lists
 
 
+_RULE = re.compile(
+    r"if\s+(?P<when>.+?)\s+then\s+(?:use list\s+(?P<list>\S+)|INLIST\s*\((?P<codes>[^)]*)\))", re.I
+)
+_CONDITION = re.compile(r"(?:and\s+)?(?P<field>[A-Za-z][\w. ]*?)\s+(?P<op>=|is not)\s+(?P<code>\d+)\s*", re.I)
+
+
+def conditional_rules(hud: Path, tables: dict[str, dict], lists: dict[str, list[tuple[str, str]]]) -> list[dict]:
+    """The spec's validation sheet as data: codes a field may (`in`) or may not (`not_in`)
+    take, either always or when other fields of the record hold given codes."""
+    rules = []
+    with open(hud / "FY2026_CSV_Lists_Validation.csv", encoding="utf-8-sig", newline="") as f:
+        for row in csv.DictReader(f):
+            table, kind, text = row["CSV"].strip(), row["ValidationType"].strip().lower(), row["Validation"].strip()
+            fields = tables[table]["fields"]
+            rule = {"table": table, "field": _resolve(fields, row["Name"]), "list": row["List"].strip(), "when": []}
+            if kind == "notinlist":
+                rules.append({**rule, "kind": "not_in", "codes": _codes(text)})
+                continue
+            match = _RULE.fullmatch(text)
+            if kind != "checkotherelement" or not match:
+                raise SystemExit(f"unknown validation rule {table}.{row['Name']}: {text!r}")
+            when = [
+                {"field": _resolve(fields, c["field"]), "code": c["code"], "negated": c["op"].lower() != "="}
+                for c in _CONDITION.finditer(match["when"])
+            ]
+            if "".join(c.group(0) for c in _CONDITION.finditer(match["when"])) != match["when"]:
+                raise SystemExit(f"unreadable condition {table}.{row['Name']}: {match['when']!r}")
+            if match["list"]:
+                codes, list_id = [code for code, _ in lists[match["list"]]], match["list"]
+            else:
+                codes, list_id = _codes(match["codes"]), None
+            rules.append({**rule, "list": list_id, "when": when, "kind": "in", "codes": codes})
+    return rules
+
+
+def _codes(text: str) -> list[str]:
+    return [c.strip() for c in text.split(",") if c.strip()]
+
+
+def _resolve(fields: list[dict], name: str) -> str:
+    """A field named in prose ("Disability Type") or by its code list ("W5.1")."""
+    compact = name.replace(" ", "")
+    matches = [f["name"] for f in fields if f["name"] == compact] or [
+        f["name"] for f in fields if f["code_list"] == compact
+    ]
+    if len(matches) != 1:
+        raise SystemExit(f"cannot tell which field {name!r} means")
+    return matches[0]
+
+
 def primary_class(owl: Owl, table: str, columns: list[dict]) -> tuple[str, list[str]]:
     classes = sorted(owl.classes_by_table.get(table.lower(), []))
     if not classes:
@@ -181,6 +271,7 @@ def derive(hud: Path) -> dict:
                 "code_list": code_list,
                 "data_element": col["DE#"].strip() or None,
                 "pii": table == "Client" and col["Name"] in PII_FIELDS,
+                "pattern": note_pattern(col["Notes"]) if datatype == XSD + "string" else None,
             })
         tables[table] = {
             "name": table,
@@ -189,6 +280,7 @@ def derive(hud: Path) -> dict:
             "key": fields[0]["name"],
             "fields": fields,
         }
+    apply_pattern_rules(tables)
     keys = {t["key"]: name for name, t in tables.items()}
     for name, table in tables.items():
         links = []
@@ -221,6 +313,7 @@ def derive(hud: Path) -> dict:
         "namespaces": {"hmis": HUD, "ext": EXT},
         "tables": [tables[n] for n in order],
         "code_lists": code_lists,
+        "conditional_rules": conditional_rules(hud, tables, lists),
         "extension_terms": dict(sorted(extension.items())),
     }
 

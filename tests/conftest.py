@@ -41,3 +41,72 @@ def testkit_store(testkit: Path) -> EmbeddedStore:
     store = EmbeddedStore()
     import_csv(store, testkit, progress=False)
     return store
+
+
+TESTER_GRANTS = ("all:read", "all:write", "pii:read", "admin", "audit", "sparql")
+
+
+def copy_of(store: EmbeddedStore) -> EmbeddedStore:
+    import pyoxigraph as ox
+
+    copy = EmbeddedStore()
+    copy.bulk_load(ox.parse(store.dump_nquads(), format=ox.RdfFormat.N_QUADS))
+    return copy
+
+
+def signed_in(app, name: str = "tester", grants=TESTER_GRANTS):
+    """A test client that sends a bearer token of a new account with these grants."""
+    from hmis_ld.authz.accounts import Accounts
+    from hmis_ld.authz.tokens import Issuer
+
+    store = app.extensions["hmis_ld"].store
+    accounts = Accounts(store)
+    accounts.add(name)
+    for grant in grants:
+        accounts.grant(name, grant)
+    client = app.test_client()
+    token = Issuer(store, app.config["AUTH_ISSUER"], app.config["AUTH_AUDIENCE"]).issue(name, set(grants))
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    return client
+
+
+@pytest.fixture(scope="session")
+def testkit_app(testkit_store: EmbeddedStore):
+    """The real app over a copy of the test kit store, for read-only HTTP tests."""
+    from hmis_ld.api import create_app
+
+    return create_app({"STORE": copy_of(testkit_store), "TESTING": True})
+
+
+@pytest.fixture(scope="session")
+def http(testkit_app):
+    return signed_in(testkit_app)
+
+
+@pytest.fixture(scope="session")
+def demo_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from hmis_ld.demo import write_demo_csv
+
+    folder = tmp_path_factory.mktemp("demo-csv")
+    write_demo_csv(folder, 80, seed=7)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def demo_dump(demo_csv: Path) -> bytes:
+    store = EmbeddedStore()
+    import_csv(store, demo_csv, progress=False)
+    return store.dump_nquads()
+
+
+@pytest.fixture
+def writable(demo_dump: bytes):
+    """A fresh store with 80 demo clients and a signed-in client of an app over it."""
+    import pyoxigraph as ox
+
+    from hmis_ld.api import create_app
+
+    store = EmbeddedStore()
+    store.bulk_load(ox.parse(demo_dump, format=ox.RdfFormat.N_QUADS))
+    app = create_app({"STORE": store, "TESTING": True})
+    return signed_in(app), store

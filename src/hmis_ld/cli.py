@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from hmis_ld.authz import grants
 from hmis_ld.store import STORE_ENV, open_store, store_path
 
 DEMO_CLIENTS = 500
@@ -36,6 +38,21 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("outdir")
     _store_arg(exp)
 
+    users = sub.add_parser("users", help="manage API accounts and their grants")
+    users_sub = users.add_subparsers(dest="action", required=True)
+    for action, text in (("add", "create an account; prints its secret once"), ("list", "list accounts"),
+                         ("grant", "give an account a grant"), ("revoke", "take a grant away")):
+        p = users_sub.add_parser(action, help=text)
+        if action != "list":
+            p.add_argument("name")
+        if action in ("grant", "revoke"):
+            p.add_argument("grant", help=f"one of: {grants.HELP}")
+        _store_arg(p)
+
+    token = sub.add_parser("token", help="print a fresh access token for an account (last line)")
+    token.add_argument("name")
+    _store_arg(token)
+
     demo = sub.add_parser("demo", help="load deterministic synthetic demo data")
     demo.add_argument("--clients", type=int, default=DEMO_CLIENTS)
     demo.add_argument("--seed", type=int, default=2026)
@@ -45,7 +62,52 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return {"serve": _serve, "import-csv": _import, "export-csv": _export, "demo": _demo}[args.command](args)
+    commands = {"serve": _serve, "import-csv": _import, "export-csv": _export, "demo": _demo, "users": _users,
+                "token": _token}
+    return commands[args.command](args)
+
+
+def _users(args: argparse.Namespace) -> int:
+    from hmis_ld.authz.accounts import AccountError, Accounts
+
+    store = open_store(store_path(args.store))
+    try:
+        accounts = Accounts(store)
+        if args.action == "add":
+            secret = accounts.add(args.name)
+            print(f"created {args.name}; its secret (client_secret, Basic password) is shown only now:")
+            print(secret)
+        elif args.action == "list":
+            for account in accounts.all():
+                print(f"{account.name}\t{' '.join(sorted(account.grants))}")
+        elif args.action == "grant":
+            accounts.grant(args.name, args.grant)
+        else:
+            accounts.revoke(args.name, args.grant)
+    except AccountError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        store.close()
+    return 0
+
+
+def _token(args: argparse.Namespace) -> int:
+    from hmis_ld.authz.accounts import Accounts
+    from hmis_ld.authz.tokens import Issuer
+
+    store = open_store(store_path(args.store))
+    try:
+        account = Accounts(store).get(args.name)
+        if account is None:
+            print(f"error: no account {args.name}", file=sys.stderr)
+            return 2
+        issuer = Issuer(store, os.environ.get("HMIS_LD_AUTH_ISSUER", "hmis-ld"),
+                        os.environ.get("HMIS_LD_AUTH_AUDIENCE", "hmis-ld-api"))
+        print(issuer.issue(account.name, account.grants))
+    finally:
+        store.close()
+    return 0
 
 
 def _import(args: argparse.Namespace) -> int:

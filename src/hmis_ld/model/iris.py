@@ -17,36 +17,37 @@ PERSONS = BASE + "graph:persons"
 AUDIT = BASE + "graph:audit"
 META = BASE + "graph:meta"
 USERS = BASE + "graph:users"
+ACCOUNTS = BASE + "graph:accounts"
 PROJECT_GRAPH_PREFIX = BASE + "graph:project:"
 SOURCE_GRAPH_PREFIX = BASE + "graph:source:"
 PII_SUFFIX = ":pii"
 
 
-def _part(text: str) -> str:
+def quote_part(text: str) -> str:
     return quote(text, safe="-._~")
 
 
 def record_iri(source: str, table: str, key: str) -> str:
-    return f"{BASE}{_part(source)}:{table}:{_part(key)}"
+    return f"{BASE}{quote_part(source)}:{table}:{quote_part(key)}"
 
 
 def client_record_iri(source: str, personal_id: str, owner_graph: str) -> str:
     """One client record per owning graph; the graph's own key keeps it stable."""
     owner = owner_graph.removeprefix(BASE + "graph:")
-    return f"{BASE}{_part(source)}:Client:{_part(personal_id)}@{owner}"
+    return f"{BASE}{quote_part(source)}:Client:{quote_part(personal_id)}@{owner}"
 
 
 def person_iri(source: str, personal_id: str) -> str:
-    return f"{BASE}{_part(source)}:Person:{_part(personal_id)}"
+    return f"{BASE}{quote_part(source)}:Person:{quote_part(personal_id)}"
 
 
 def project_graph(source: str, project_id: str) -> str:
-    return f"{PROJECT_GRAPH_PREFIX}{_part(source)}:{_part(project_id)}"
+    return f"{PROJECT_GRAPH_PREFIX}{quote_part(source)}:{quote_part(project_id)}"
 
 
 def source_graph(source: str) -> str:
     """Where client records with no enrollment live (visible to system-wide readers only)."""
-    return SOURCE_GRAPH_PREFIX + _part(source)
+    return SOURCE_GRAPH_PREFIX + quote_part(source)
 
 
 def pii_graph(graph: str) -> str:

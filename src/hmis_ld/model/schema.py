@@ -27,6 +27,7 @@ class Field:
     code_list: str | None
     data_element: str | None
     pii: bool
+    pattern: str | None  # anchored regex a string value must match (HUD's notes)
 
     @property
     def kind(self) -> str:
@@ -120,7 +121,7 @@ def load_model() -> Model:
                 Field(
                     name=f["name"], iri=f["iri"], datatype=f["datatype"], max_length=f["max_length"],
                     required=f["required"], code_list=f["code_list"], data_element=f["data_element"],
-                    pii=f["pii"],
+                    pii=f["pii"], pattern=f["pattern"],
                 )
                 for f in t["fields"]
             ),

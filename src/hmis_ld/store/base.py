@@ -71,6 +71,10 @@ class Store(ABC):
             graphs: Sequence[str] | None = None) -> bool: ...
 
     @abstractmethod
+    def sparql(self, query: str, *, graphs: Sequence[str]) -> tuple[str, bytes]:
+        """A caller's own read-only query over exactly `graphs`; (media type, serialized results)."""
+
+    @abstractmethod
     def update(self, sparql: str) -> None: ...
 
     @abstractmethod
@@ -83,6 +87,10 @@ class Store(ABC):
 
     @abstractmethod
     def is_empty(self) -> bool: ...
+
+    @abstractmethod
+    def graph_names(self) -> list[str]:
+        """Every named graph that holds data."""
 
     @abstractmethod
     def dump_nquads(self) -> bytes:

@@ -49,6 +49,12 @@ class EmbeddedStore(Store):
     def ask(self, sparql, *, substitutions=None, graphs=None) -> bool:
         return bool(self._query(sparql, substitutions, graphs))
 
+    def sparql(self, query: str, *, graphs: Sequence[str]) -> tuple[str, bytes]:
+        result = self._query(query, None, list(graphs))
+        if isinstance(result, ox.QuerySolutions | ox.QueryBoolean):
+            return "application/sparql-results+json", result.serialize(format=ox.QueryResultsFormat.JSON)
+        return "application/n-triples", ox.serialize(result, format=ox.RdfFormat.N_TRIPLES)
+
     def update(self, sparql: str) -> None:
         self._store.update(sparql)
 
@@ -61,6 +67,9 @@ class EmbeddedStore(Store):
 
     def is_empty(self) -> bool:
         return next(iter(self._store.quads_for_pattern(None, None, None, None)), None) is None
+
+    def graph_names(self) -> list[str]:
+        return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
 
     def dump_nquads(self) -> bytes:
         lines = sorted(str(q) + " ." for q in self._store.quads_for_pattern(None, None, None, None))

@@ -1,0 +1,78 @@
+"""The Flask application: HUD's 0.5 scenarios, CRUD per CSV file, OpenAPI and docs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import Flask, Response, json, send_from_directory
+from flask_smorest import Api
+from openapi_ui_bundles import swagger_ui
+
+from hmis_ld import __version__
+from hmis_ld.api import auth, crud, hud, problems, sparql, trail
+from hmis_ld.api.context import EXTENSION, Services
+from hmis_ld.authz.tokens import ExternalProvider
+from hmis_ld.model import iris
+from hmis_ld.model.jsonld import CONTEXT_PATH, context
+from hmis_ld.service.records import RecordWriter
+from hmis_ld.service.scenarios import Scenarios
+from hmis_ld.store import Store, open_store
+from hmis_ld.validation import RecordValidator
+
+DOCS_ASSETS = "/api/v1/docs/assets"
+
+
+def create_app(config: Mapping[str, object] | None = None) -> Flask:
+    """`config` needs STORE (a Store) or STORE_PATH; everything else has a default."""
+    app = Flask(__name__)
+    app.config.update(
+        API_TITLE="HMIS linked-data API",
+        API_VERSION=__version__,
+        OPENAPI_VERSION="3.1.0",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL=DOCS_ASSETS + "/",
+        API_SPEC_OPTIONS={"security": [{"bearerAuth": []}, {"basicAuth": []}]},
+        SOURCE=iris.DEFAULT_SOURCE,
+        AUTH_ISSUER="hmis-ld",
+        AUTH_AUDIENCE="hmis-ld-api",
+        AUTH_BASIC=False,
+        AUTH_EXTERNAL_JWKS_URL=None,
+        AUTH_EXTERNAL_ISSUER=None,
+        AUTH_EXTERNAL_AUDIENCE=None,
+    )
+    app.config.from_prefixed_env("HMIS_LD")
+    app.config.update(config or {})
+    store: Store = app.config.get("STORE") or open_store(app.config["STORE_PATH"])  # type: ignore[assignment]
+    app.extensions[EXTENSION] = Services(
+        store=store,
+        writer=RecordWriter(store, RecordValidator(), source=str(app.config["SOURCE"])),
+        scenarios=Scenarios(store),
+    )
+    api = Api(app, spec_kwargs={"info": {"description": "HUD's draft HMIS API over the FY2026 HMIS Logic Model"}})
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
+    api.spec.components.security_scheme("basicAuth", {"type": "http", "scheme": "basic"})
+    for blueprint in (hud.blp, crud.blp, auth.blp, trail.blp, sparql.blp):
+        api.register_blueprint(blueprint)
+    problems.register(app)
+    auth.register(app, issuer=str(app.config["AUTH_ISSUER"]), audience=str(app.config["AUTH_AUDIENCE"]),
+                  external=_external_provider(app), basic=bool(app.config["AUTH_BASIC"]))
+
+    @app.get(CONTEXT_PATH)
+    def jsonld_context() -> Response:
+        return Response(json.dumps(context()), mimetype="application/ld+json",
+                        headers={"Cache-Control": "public, max-age=86400"})
+
+    @app.get(DOCS_ASSETS + "/<path:name>")
+    def docs_assets(name: str) -> Response:
+        return send_from_directory(swagger_ui.static_path, name)
+
+    return app
+
+
+def _external_provider(app: Flask) -> ExternalProvider | None:
+    url = app.config.get("AUTH_EXTERNAL_JWKS_URL")
+    if not url:
+        return None
+    return ExternalProvider(str(url), str(app.config["AUTH_EXTERNAL_ISSUER"]), str(app.config["AUTH_EXTERNAL_AUDIENCE"]))

@@ -1,0 +1,197 @@
+"""Authentication on every request, the OAuth 2.0 token endpoint, and user management.
+
+A request carries a bearer JWT (ours, from the client-credentials token endpoint, or an
+external identity provider's, checked against its JWKS) or, when enabled for clients of
+HUD's draft, HTTP Basic. The account named by the credential, its grants narrowed by the
+token's scopes, becomes the request's Access. Failures answer 401 or 403 with no detail
+that helps an attacker.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+
+from flask import Flask, Response, current_app, g, request
+from flask_smorest import Blueprint
+
+from hmis_ld.api.context import EXTENSION
+from hmis_ld.api.problems import problem_response
+from hmis_ld.api.render import json_response
+from hmis_ld.authz import Access, resolve
+from hmis_ld.authz.accounts import AccountError, Accounts
+from hmis_ld.authz.tokens import LIFETIME, ExternalProvider, Issuer, TokenError
+
+PUBLIC = re.compile(r"^/api/v1/(openapi\.json|docs(/.*)?|context\.jsonld|oauth/(token|jwks\.json))$")
+ACTING_USER = "X-Acting-User"
+
+blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="OAuth 2.0 tokens and user management")
+
+
+@dataclass
+class Authenticator:
+    accounts: Accounts
+    issuer: Issuer
+    external: ExternalProvider | None
+    basic: bool
+    source: str
+
+    def access_for(self, header: str) -> Access | None:
+        """The Access a credential grants, or None when it grants nothing."""
+        scheme, _, credential = header.partition(" ")
+        if scheme.lower() == "bearer" and credential:
+            return self._bearer(credential.strip())
+        if scheme.lower() == "basic" and credential and self.basic:
+            return self._basic(credential.strip())
+        return None
+
+    def _bearer(self, token: str) -> Access | None:
+        claims = None
+        for verifier in (self.issuer, self.external):
+            if verifier is None:
+                continue
+            try:
+                claims = verifier.verify(token)
+                break
+            except TokenError:
+                continue
+        if claims is None:
+            return None
+        account = self.accounts.get(claims.subject)
+        if account is None:
+            return None
+        return self._access(account.name, account.grants & claims.scopes)
+
+    def _basic(self, credential: str) -> Access | None:
+        try:
+            name, _, secret = base64.b64decode(credential, validate=True).decode().partition(":")
+        except (ValueError, UnicodeDecodeError):
+            return None
+        account = self.accounts.verify(name, secret)
+        return None if account is None else self._access(account.name, account.grants)
+
+    def _access(self, name: str, effective: frozenset[str]) -> Access:
+        return resolve(self.accounts.store, name, name, effective, self.source)
+
+
+def authenticator() -> Authenticator:
+    return current_app.extensions["hmis_ld_auth"]
+
+
+def _unauthorized() -> Response:
+    response = problem_response(401, "Unauthorized", "valid credentials are required")
+    challenge = 'Bearer realm="hmis-ld"' + (', Basic realm="hmis-ld"' if authenticator().basic else "")
+    response.headers["WWW-Authenticate"] = challenge
+    return response
+
+
+def _forbidden(detail: str = "your credentials do not allow this") -> Response:
+    return problem_response(403, "Forbidden", detail)
+
+
+def register(app: Flask, *, issuer: str, audience: str, external: ExternalProvider | None, basic: bool) -> None:
+    store = app.extensions[EXTENSION].store
+    app.extensions["hmis_ld_auth"] = Authenticator(
+        Accounts(store), Issuer(store, issuer, audience), external, basic, str(app.config["SOURCE"]))
+
+    @app.before_request
+    def _authenticate() -> Response | None:
+        if PUBLIC.match(request.path) or not request.path.startswith("/api/"):
+            return None
+        access = authenticator().access_for(request.headers.get("Authorization", ""))
+        if access is None:
+            return _unauthorized()
+        acting = request.headers.get(ACTING_USER)
+        if acting is not None:
+            if "act-as" not in access.scopes or not re.fullmatch(r"[^\s]{1,32}", acting):
+                return _forbidden(f"{ACTING_USER} needs the act-as grant and a UserID of at most 32 characters")
+            access = Access(acting, access.account, access.read, access.write, access.pii, access.scopes)
+        g.access = access
+        return None
+
+
+def require(scope: str) -> Callable:
+    """Endpoints for one scope (admin, audit, sparql)."""
+
+    def decorate(fn: Callable) -> Callable:
+        @wraps(fn)
+        def wrapper(*args: object, **kwargs: object) -> object:
+            if scope not in g.access.scopes:
+                return _forbidden()
+            return fn(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+@blp.route("/oauth/token", methods=["POST"])
+@blp.doc(summary="OAuth 2.0 client credentials: a signed JWT access token",
+         description="client_id and client_secret in the form or as HTTP Basic client authentication; "
+                     "`scope` may narrow the token to some of the account's grants.",
+         security=[], responses={200: {"description": "An access token"}, 400: {"description": "Bad request"},
+                                 401: {"description": "Unknown client or wrong secret"}})
+def token() -> Response:
+    form = request.form
+    if form.get("grant_type") != "client_credentials":
+        return problem_response(400, "Bad request", "grant_type must be client_credentials",
+                                error="unsupported_grant_type")
+    name, secret = form.get("client_id", ""), form.get("client_secret", "")
+    if request.authorization and request.authorization.type == "basic":
+        name, secret = request.authorization.username or "", request.authorization.password or ""
+    account = authenticator().accounts.verify(name, secret)
+    if account is None:
+        return problem_response(401, "Unauthorized", "invalid client credentials", error="invalid_client")
+    wanted = set(form.get("scope", "").split()) or set(account.grants)
+    if not wanted <= account.grants:
+        return problem_response(400, "Bad request", "scope asks for more than the account holds",
+                                error="invalid_scope")
+    return json_response({"access_token": authenticator().issuer.issue(account.name, wanted),
+                          "token_type": "Bearer", "expires_in": LIFETIME, "scope": " ".join(sorted(wanted))},
+                         headers={"Cache-Control": "no-store"})
+
+
+@blp.route("/oauth/jwks.json", methods=["GET"])
+@blp.doc(summary="The public keys that verify this server's tokens", security=[])
+def jwks() -> Response:
+    return json_response(authenticator().issuer.jwks())
+
+
+@blp.route("/admin/users", methods=["GET"])
+@blp.doc(summary="List accounts and their grants (admin)")
+@require("admin")
+def list_users() -> Response:
+    return json_response([{"name": a.name, "grants": sorted(a.grants)} for a in authenticator().accounts.all()])
+
+
+@blp.route("/admin/users", methods=["POST"])
+@blp.doc(summary="Create an account (admin); its secret is shown once",
+         requestBody={"content": {"application/json": {"schema": {
+             "type": "object", "required": ["name"], "properties": {"name": {"type": "string", "maxLength": 32}}}}}})
+@require("admin")
+def add_user() -> Response:
+    body = request.get_json(silent=True)
+    name = body.get("name") if isinstance(body, dict) else None
+    if not isinstance(name, str):
+        return problem_response(400, "Bad request", "give the account's name")
+    try:
+        secret = authenticator().accounts.add(name)
+    except AccountError as exc:
+        return problem_response(409 if "exists" in str(exc) else 400, "Bad request", str(exc))
+    return json_response({"name": name, "secret": secret}, status=201)
+
+
+@blp.route("/admin/users/<string:name>/grants/<path:grant>", methods=["PUT", "DELETE"])
+@blp.doc(summary="Grant (PUT) or revoke (DELETE) one grant (admin)")
+@require("admin")
+def change_grant(name: str, grant: str) -> Response:
+    accounts = authenticator().accounts
+    try:
+        (accounts.grant if request.method == "PUT" else accounts.revoke)(name, grant)
+    except AccountError as exc:
+        return problem_response(404 if "no account" in str(exc) else 400, "Bad request", str(exc))
+    return Response(status=204)
+

@@ -1,0 +1,302 @@
+"""HUD's HMIS API 0.5 operations (baseline scenarios), plus clean extensions for the
+scenarios the draft cannot express. Deviations from the draft: docs/hud-deviations.md."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from flask import Response, request
+from flask_smorest import Blueprint
+
+from hmis_ld.api import params, render
+from hmis_ld.api.context import current_access, services
+from hmis_ld.api.crud import PAGE_PARAMS, problem_responses
+from hmis_ld.api.problems import problem_response
+from hmis_ld.api.schemas import input_schema, patch_schema
+from hmis_ld.api.trail import record_pii_read
+from hmis_ld.authz import audit
+from hmis_ld.csv.exporter import read_table
+from hmis_ld.model import MODEL
+from hmis_ld.model.values import Value, ValueProblem, format_json, parse_date
+from hmis_ld.service.problems import FieldProblem, Invalid
+from hmis_ld.service.scenarios import SearchCriteria
+
+blp = Blueprint("hud", __name__, url_prefix="/api/v1", description="HUD HMIS API 0.5 baseline scenarios")
+
+FUNDERS = MODEL.code_lists["2.06.1"].codes
+PROJECT_TYPES = MODEL.code_lists["2.02.6"].codes
+CLIENT = MODEL.tables["Client"]
+
+
+def _q(name: str, kind: str, text: str, **schema: object) -> dict:
+    return {"name": name, "in": "query", "required": False, "description": text,
+            "schema": {"type": kind, **schema}}
+
+
+DATE = {"format": "date"}
+ENTRY = _q("EntryDate", "string", "EntryDate on or after this date (also accepted: entryDate)", **DATE)
+EXIT = _q("ExitDate", "string", "exited on or before this date; open enrollments drop out (also: exitDate)", **DATE)
+FUNDER = _q("Funder", "integer", "HMIS 2.06.1 funder code (3 = HUD: CoC - Rapid Re-Housing)",
+            enum=[int(c) for c in FUNDERS])
+PTYPE = _q("ProjectType", "integer", "HMIS 2.02.6 project type (13 = Rapid Re-Housing)",
+           enum=[int(c) for c in PROJECT_TYPES])
+
+
+def _path(name: str, text: str) -> dict:
+    return {"name": name, "in": "path", "required": True, "description": text,
+            "schema": {"type": "string", "maxLength": 32}}
+
+
+def _compact(record: dict[str, Value | None]) -> dict[str, object]:
+    """HUD's schemas type these fields as strings: absent, not null, when there is no value."""
+    return {k: format_json(v) for k, v in record.items() if v is not None}
+
+
+@blp.route("/client/search", methods=["POST"])
+@blp.doc(summary="Scenario 1: search clients by PersonalID, name prefix, DOB or SSN (full or last four)",
+         description="Identifying data stays in the body, never in the URL. A client the caller may not see "
+                     "is never matched.",
+         requestBody={"required": True, "content": {"application/json": {"schema": {
+             "type": "object", "properties": {
+                 "PersonalID": {"type": "string", "maxLength": 32}, "FirstName": {"type": "string"},
+                 "LastName": {"type": "string"}, "DOB": {"type": "string", "format": "date"},
+                 "SSN": {"type": "string", "description": "nine digits, or the last four"}}}}}},
+         parameters=PAGE_PARAMS,
+         responses={200: {"description": "Matching clients"}, **problem_responses(400, 404)})
+def client_search() -> Response:
+    criteria = _search_criteria(request.get_json(silent=True))
+    page = services().scenarios.search(criteria, current_access(), params.page())
+    if not page.items:
+        return problem_response(404, "Not found", "no matching clients", message="PersonalID Not found")
+    record_pii_read(page.items)
+    return render.list_response([{"matchedClients": [v.json() for v in page.items]}], page.next_offset)
+
+
+def _search_criteria(body: object) -> SearchCriteria:
+    if not isinstance(body, dict):
+        raise Invalid([FieldProblem(None, None, "the body must be a JSON object")], status=400)
+    known = {"personalid": "personal_id", "firstname": "first_name", "lastname": "last_name", "dob": "dob",
+             "ssn": "ssn"}
+    values: dict[str, object] = {}
+    problems = []
+    for key, raw in body.items():
+        target = known.get(key.lower())
+        if target is None:
+            problems.append(FieldProblem(key, None, "not a search field (PersonalID, FirstName, LastName, DOB, SSN)"))
+        elif raw in (None, ""):
+            continue
+        elif not isinstance(raw, str):
+            problems.append(FieldProblem(key, None, "expected a string"))
+        elif target == "dob":
+            try:
+                values["dob"] = parse_date(raw)
+            except ValueProblem:
+                problems.append(FieldProblem(key, None, "expected a date, YYYY-MM-DD"))
+        elif target == "ssn":
+            digits = re.sub(r"[\s-]", "", raw)
+            if not re.fullmatch(r"\d{9}|\d{4}", digits):
+                problems.append(FieldProblem(key, None, "expected nine digits, or the last four"))
+            values["ssn"] = digits
+        else:
+            values[target] = raw.strip()
+    if problems:
+        raise Invalid(problems, status=400)
+    criteria = SearchCriteria(**values)  # type: ignore[arg-type]
+    if criteria.is_empty():
+        raise Invalid([FieldProblem(None, None, "give at least one of PersonalID, FirstName, LastName, DOB, SSN")],
+                      status=400)
+    return criteria
+
+
+@blp.route("/client", methods=["POST"])
+@blp.doc(summary="Scenario 2: create a client record",
+         description="Answers 201 Created with Location (the draft says 200). The new record belongs to the "
+                     "project named by the ProjectID query parameter (extension), else it is unassigned.",
+         requestBody={"required": True, "content": {"application/json": {"schema": input_schema(CLIENT)}}},
+         parameters=[_q("ProjectID", "string", "extension: the project that owns the new client record")],
+         responses={201: {"description": "Created"}, **problem_responses(400, 422)})
+def client_create() -> Response:
+    svc = services()
+    view, warnings = svc.writer.create(CLIENT, request.get_json(silent=True), current_access(),
+                                       owner_project=params.arg("ProjectID"))
+    extra = {"warnings": [w.__dict__ for w in warnings]} if warnings else None
+    location = f"{request.host_url.rstrip('/')}/api/v1/clients/{view.key}"
+    return render.record_response(view, svc.store, current_access(), 201, extra, location)
+
+
+@blp.route("/client/<string:PersonalID>", methods=["PATCH"])
+@blp.doc(summary="Update a client: omitted fields stay, null clears; the server sets DateUpdated",
+         requestBody={"required": True, "content": {"application/json": {"schema": patch_schema(CLIENT)}}},
+         parameters=[_path("PersonalID", "the client")],
+         responses={200: {"description": "Updated"}, **problem_responses(400, 404, 412, 422)})
+def client_update(PersonalID: str) -> Response:  # noqa: N803 - HUD's parameter name
+    svc = services()
+    view, warnings = svc.writer.update(CLIENT, PersonalID, request.get_json(silent=True), current_access(),
+                                       if_match=request.headers.get("If-Match"))
+    extra = {"warnings": [w.__dict__ for w in warnings]} if warnings else None
+    return render.record_response(view, svc.store, current_access(), 200, extra)
+
+
+@blp.route("/project/<string:ProjectID>/clients", methods=["GET"])
+@blp.doc(summary="Scenarios 3 and 4: the clients of a project (one entry per enrollment)",
+         parameters=[_path("ProjectID", "the project"), ENTRY, EXIT, *PAGE_PARAMS],
+         responses={200: {"description": "Clients of the project"}, **problem_responses(400, 404)})
+def project_clients(ProjectID: str) -> Response:  # noqa: N803
+    page = services().scenarios.project_clients(
+        ProjectID, current_access(), params.page(), entry_from=params.date_arg("EntryDate"),
+        exit_to=params.date_arg("ExitDate"))
+    record_pii_read(view for view, _, _ in page.items)
+    clients = []
+    for view, entry, exit_ in page.items:
+        item = {"PersonalID": view.key, "entryDate": entry, **view.json()}
+        if exit_:
+            item["exitDate"] = exit_
+        clients.append(item)
+    return render.list_response({"clients": clients}, page.next_offset)
+
+
+@blp.route("/client/<string:PersonalID>/enrollments", methods=["GET"])
+@blp.doc(summary="Scenario 5: the enrollments of a client",
+         parameters=[_path("PersonalID", "the client"),
+                     _q("projectID", "string", "only this project (also: ProjectID)"),
+                     {**ENTRY, "name": "entryDate"}, {**EXIT, "name": "exitDate"}, *PAGE_PARAMS],
+         responses={200: {"description": "Enrollments"}, **problem_responses(400, 404)})
+def client_enrollments(PersonalID: str) -> Response:  # noqa: N803
+    page = services().scenarios.client_enrollments(
+        PersonalID, current_access(), params.page(), project_id=params.arg("projectID"),
+        entry_from=params.date_arg("entryDate"), exit_to=params.date_arg("exitDate"))
+    return render.list_response({"enrollments": [_compact(r) for r in page.items]}, page.next_offset)
+
+
+@blp.route("/projects", methods=["GET"])
+@blp.doc(summary="Scenarios 6 and 7: projects by funder, project type, CoC and operating dates",
+         parameters=[FUNDER, PTYPE, _q("CocCode", "string", "CoC code, e.g. XX-500", pattern="^[A-Za-z]{2}-[0-9]{3}$"),
+                     _q("OperatingStartDate", "string", "OperatingStartDate on or after", **DATE),
+                     _q("OperatingEndDate", "string", "OperatingEndDate on or before", **DATE), *PAGE_PARAMS],
+         responses={200: {"description": "Projects"}, **problem_responses(400)})
+def projects() -> Response:
+    coc = params.arg("CocCode")
+    if coc is not None and not re.fullmatch(r"[A-Za-z]{2}-\d{3}", coc):
+        raise Invalid([FieldProblem("CocCode", coc, "expected two letters, a dash and three digits")], status=400)
+    page = services().scenarios.projects(
+        current_access(), params.page(), funder=params.int_arg("Funder", FUNDERS),
+        project_type=params.int_arg("ProjectType", PROJECT_TYPES), coc=coc,
+        start_from=params.date_arg("OperatingStartDate"), end_to=params.date_arg("OperatingEndDate"))
+    return render.list_response({"projects": [v.json() for v in page.items]}, page.next_offset)
+
+
+@blp.route("/clients", methods=["GET"])
+@blp.doc(summary="Scenarios 8 and 9: clients by funder and project type; `active=true&asOf=` for active clients",
+         parameters=[FUNDER, PTYPE, ENTRY, EXIT,
+                     _q("active", "boolean", "extension (scenario 9): only enrollments active on asOf"),
+                     _q("asOf", "string", "extension: the day for `active` (default today)", **DATE), *PAGE_PARAMS],
+         responses={200: {"description": "Clients with their matching enrollments"}, **problem_responses(400)})
+def clients() -> Response:
+    as_of = params.date_arg("asOf")
+    if params.bool_arg("active"):
+        as_of = as_of or dt.date.today()
+    elif as_of is not None:
+        raise Invalid([FieldProblem("asOf", None, "only with active=true")], status=400)
+    page = services().scenarios.clients(
+        current_access(), params.page(), funder=params.int_arg("Funder", FUNDERS),
+        project_type=params.int_arg("ProjectType", PROJECT_TYPES), entry_from=params.date_arg("EntryDate"),
+        exit_to=params.date_arg("ExitDate"), as_of=as_of)
+    record_pii_read(view for view, _ in page.items)
+    out = []
+    for view, enrollments in page.items:
+        person = {k: v for k, v in view.json().items() if k in ("PersonalID", "FirstName", "LastName", "DOB")}
+        person["Enrollments"] = [{k: v for k, v in e.items() if v is not None} for e in enrollments]
+        out.append(person)
+    return render.list_response({"clients": out}, page.next_offset)
+
+
+@blp.route("/client/<string:PersonalID>/changes", methods=["GET"])
+@blp.doc(summary="Scenario 10 (extension): what changed for a client in a window (default: the last 30 days)",
+         description="Every record of the client the caller may see: new enrollments, exits and destinations, "
+                     "client-level updates, deletes. `changed` says whether anything did.",
+         parameters=[_path("PersonalID", "the client"),
+                     _q("since", "string", "start of the window (default 30 days ago)", format="date-time"),
+                     _q("until", "string", "end of the window (default now)", format="date-time")],
+         responses={200: {"description": "Changes, newest first"}, **problem_responses(400, 404)})
+def client_changes(PersonalID: str) -> Response:  # noqa: N803
+    until = params.datetime_arg("until") or dt.datetime.now().replace(microsecond=0)
+    since = params.datetime_arg("since") or until - dt.timedelta(days=30)
+    if since > until:
+        raise Invalid([FieldProblem("since", None, "must not be after until")], status=400)
+    changes = services().scenarios.client_changes(PersonalID, current_access(), since=since, until=until)
+    return render.json_response({
+        "PersonalID": PersonalID, "since": format_json(since), "until": format_json(until),
+        "changed": bool(changes), "changes": [_compact(c) for c in changes],
+    })
+
+
+@blp.route("/client/<string:PersonalID>/services", methods=["GET"])
+@blp.doc(summary="Scenario 11 (extension): all services of a client, in a window or all time",
+         parameters=[_path("PersonalID", "the client"),
+                     _q("from", "string", "DateProvided on or after", **DATE),
+                     _q("to", "string", "DateProvided on or before", **DATE), *PAGE_PARAMS],
+         responses={200: {"description": "Services from every enrollment you may see"}, **problem_responses(400, 404)})
+def client_services(PersonalID: str) -> Response:  # noqa: N803
+    page = services().scenarios.client_services(
+        PersonalID, current_access(), params.page(), date_from=params.date_arg("from"),
+        date_to=params.date_arg("to"))
+    return render.list_response({"services": [v.json() for v in page.items]}, page.next_offset)
+
+
+@blp.route("/csvexport", methods=["GET"])
+@blp.doc(summary="HMIS CSV data as JSON, keyed by CSV file name",
+         parameters=[ENTRY, EXIT, _q("PersonalID", "string", "only this client's records"),
+                     _q("changedSince", "string", "DateUpdated on or after", format="date-time"),
+                     _q("changedUntil", "string", "DateUpdated on or before", format="date-time"),
+                     _q("HMISMetaDataFilter", "string", "`UserID:<id>`: only records last written by that user")],
+         responses={200: {"description": "Records by file"}, **problem_responses(400)})
+def csvexport() -> Response:
+    export = _csv_export()
+    pii = [f.name for f in CLIENT.fields if f.pii]
+    clients = [(None, str(c["PersonalID"])) for c in export["Client.csv"] if any(f in c for f in pii)]
+    if clients:
+        services().store.extend(audit.entry(current_access(), "read", "Client", clients, pii))
+    return render.json_response(export)
+
+
+def _csv_export() -> dict[str, list[dict[str, object]]]:
+    store = services().store
+    graphs = current_access().dataset(store)
+    entry_from, exit_to = params.date_arg("EntryDate"), params.date_arg("ExitDate")
+    personal_id = params.arg("PersonalID")
+    since, until = params.datetime_arg("changedSince"), params.datetime_arg("changedUntil")
+    user = _metadata_user(params.arg("HMISMetaDataFilter"))
+    tables = {name: read_table(store, t, graphs) for name, t in MODEL.tables.items() if name != "Export"}
+    enrollments = {str(e["EnrollmentID"]) for e in tables["Enrollment"]
+                   if (entry_from is None or e["EntryDate"] >= entry_from)
+                   and (exit_to is None or _exit_on_or_before(tables["Exit"], str(e["EnrollmentID"]), exit_to))}
+
+    def keep(name: str, record: dict[str, Value]) -> bool:
+        if record.get("DateDeleted") is not None:
+            return False
+        if personal_id is not None and "PersonalID" in MODEL.tables[name].by_name and \
+                record.get("PersonalID") != personal_id:
+            return False
+        if (entry_from or exit_to) and "EnrollmentID" in MODEL.tables[name].by_name and \
+                str(record.get("EnrollmentID")) not in enrollments:
+            return False
+        updated = record.get("DateUpdated")
+        if since and (updated is None or updated < since) or until and (updated is None or updated > until):
+            return False
+        return user is None or record.get("UserID") == user
+
+    return {f"{name}.csv": [_compact(r) for r in rows if keep(name, r)] for name, rows in tables.items()}
+
+
+def _exit_on_or_before(exits: list[dict[str, Value]], enrollment_id: str, day: dt.date) -> bool:
+    return any(str(x["EnrollmentID"]) == enrollment_id and x["ExitDate"] <= day for x in exits)
+
+
+def _metadata_user(value: str | None) -> str | None:
+    if value is None:
+        return None
+    match = re.fullmatch(r"UserID:(.+)", value)
+    if not match:
+        raise Invalid([FieldProblem("HMISMetaDataFilter", value, "expected UserID:<id>")], status=400)
+    return match.group(1)

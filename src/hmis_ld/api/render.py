@@ -1,0 +1,74 @@
+"""Responses in the format asked for: plain JSON (default), JSON-LD or Turtle."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import pyoxigraph as ox
+from flask import Response, current_app, json, request
+
+from hmis_ld.api import params
+from hmis_ld.authz import Access
+from hmis_ld.model import MODEL
+from hmis_ld.model.jsonld import CONTEXT_PATH, record_jsonld
+from hmis_ld.model.records import Placement
+from hmis_ld.service.records import RecordView
+from hmis_ld.store import Store
+
+JSON = "application/json"
+JSONLD = "application/ld+json"
+TURTLE = "text/turtle"
+
+
+def wanted() -> str:
+    best = request.accept_mimetypes.best_match([JSON, JSONLD, TURTLE], default=JSON)
+    return best or JSON
+
+
+def json_response(body: object, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(json.dumps(body), status=status, mimetype=JSON, headers=headers)
+
+
+def context_url() -> str:
+    return request.host_url.rstrip("/") + CONTEXT_PATH
+
+
+def record_as_jsonld(view: RecordView) -> dict[str, object]:
+    graph = dict(view.subjects)[view.primary]
+    return record_jsonld(view.table, view.record, view.primary, Placement(current_app.config["SOURCE"], graph),
+                         context_url())
+
+
+def record_turtle(store: Store, view: RecordView, access: Access) -> str:
+    """The record's own triples (not its children's links to it)."""
+    down = " ".join(f"<{p}>" for p in sorted(MODEL.down_links))
+    triples = store.construct(
+        f"CONSTRUCT {{ <{view.primary}> ?p ?o }} WHERE {{ <{view.primary}> ?p ?o FILTER(?p NOT IN ({down.replace(' ', ', ')})) }}",
+        graphs=access.dataset(store),
+    )
+    return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes={"hmis": "urn:hud:hmis:owl#",
+                                                                         "ext": "urn:hmis-ld:ext#"}).decode()
+
+
+def record_response(view: RecordView, store: Store, access: Access, status: int = 200,
+                    extra: dict[str, object] | None = None, location: str | None = None) -> Response:
+    headers = {"ETag": view.etag, "Vary": "Accept"}
+    if location:
+        headers["Location"] = location
+    kind = wanted()
+    if kind == TURTLE:
+        return Response(record_turtle(store, view, access), status=status, mimetype=TURTLE, headers=headers)
+    body = record_as_jsonld(view) if kind == JSONLD else view.json()
+    if extra:
+        body = {**body, **extra}
+    return Response(json.dumps(body), status=status, mimetype=kind, headers=headers)
+
+
+def list_response(body: dict[str, object] | list, next_offset: int | None) -> Response:
+    headers = {"Vary": "Accept"}
+    if next_offset is not None:
+        args = {k: v for k, v in request.args.items() if k.lower() != "cursor"}
+        args["cursor"] = params.cursor(next_offset)
+        headers["Link"] = f'<{request.base_url}?{urlencode(args)}>; rel="next"'
+    return json_response(body, headers=headers)
+

@@ -1,0 +1,46 @@
+"""The audit trail: who did what to which record, and when (PROV-O, in the audit graph).
+
+An entry names the fields touched, never their values. Writes add their entry in the
+same transaction as the change; reads that return PII add one right after.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+
+import pyoxigraph as ox
+
+from hmis_ld.authz import Access
+from hmis_ld.model import iris
+from hmis_ld.model.schema import EXT, RDF_TYPE, XSD
+
+PROV = "http://www.w3.org/ns/prov#"
+OPERATIONS = ("create", "update", "delete", "read", "merge", "split", "link", "unlink")
+
+
+def entry(access: Access, operation: str, table: str, records: Iterable[tuple[str | None, str]],
+          fields: Iterable[str]) -> list[ox.Quad]:
+    """Quads of one audit activity. `records`: (subject IRI if known, record key) pairs."""
+    graph = ox.NamedNode(iris.AUDIT)
+    activity = ox.NamedNode(f"{iris.BASE}audit:{uuid.uuid4().hex}")
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0, tzinfo=None)
+
+    def q(p: str, o: ox.NamedNode | ox.Literal) -> ox.Quad:
+        return ox.Quad(activity, ox.NamedNode(p), o, graph)
+
+    quads = [
+        q(RDF_TYPE, ox.NamedNode(PROV + "Activity")),
+        q(PROV + "startedAtTime", ox.Literal(now.strftime("%Y-%m-%dT%H:%M:%S"), datatype=ox.NamedNode(XSD + "dateTime"))),
+        q(PROV + "wasAssociatedWith", ox.NamedNode(f"{iris.BASE}account:{iris.quote_part(access.account)}")),
+        q(EXT + "userID", ox.Literal(access.user_id)),
+        q(EXT + "operation", ox.Literal(operation)),
+        q(EXT + "recordType", ox.Literal(table)),
+    ]
+    for subject, key in records:
+        if subject:
+            quads.append(q(PROV + "used", ox.NamedNode(subject)))
+        quads.append(q(EXT + "recordKey", ox.Literal(key)))
+    quads += [q(EXT + "field", ox.Literal(f)) for f in sorted(set(fields))]
+    return quads

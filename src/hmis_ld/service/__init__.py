@@ -1,0 +1,1 @@
+"""Operations on records and scenarios, independent of HTTP."""

@@ -1,0 +1,270 @@
+"""Read and write single records through the caller's dataset.
+
+Every read runs on `access.dataset(store)`, so a record the caller may not see is
+exactly as absent as one that does not exist. Every write is one transaction, checked
+first by value parsing and then by SHACL; nothing is stored when either fails.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import uuid
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from hmis_ld.authz import Access, audit
+from hmis_ld.model import HMIS, MODEL, Table, iris
+from hmis_ld.model.identity import person_link_quad, person_quads
+from hmis_ld.model.records import Placement, record_from_triples, record_quads
+from hmis_ld.model.schema import RDF_TYPE
+from hmis_ld.model.values import Value, ValueProblem, format_json, parse_value
+from hmis_ld.service.paging import Page, PageOf, paged
+from hmis_ld.service.problems import Conflict, FieldProblem, Invalid, NotFound, PreconditionFailed
+from hmis_ld.store import Store
+from hmis_ld.validation import Finding, RecordValidator
+
+# Set by the server, never by a request body.
+SYSTEM_FIELDS = ("DateCreated", "DateUpdated", "UserID", "DateDeleted", "ExportID")
+API_EXPORT_ID = "hmis-ld-api"
+
+
+@dataclass
+class RecordView:
+    """One record as the caller sees it. A person's client records merge into one view."""
+
+    table: Table
+    key: str
+    record: dict[str, Value]
+    subjects: list[tuple[str, str]] = field(default_factory=list)  # (subject, graph)
+    primary: str = ""
+
+    @property
+    def deleted(self) -> bool:
+        return "DateDeleted" in self.record
+
+    @property
+    def etag(self) -> str:
+        return etag_of(self.json())
+
+    def json(self) -> dict[str, object]:
+        return {name: format_json(value) for name, value in self.record.items()}
+
+
+def etag_of(document: Mapping[str, object]) -> str:
+    digest = hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()
+    return f'"{digest[:32]}"'
+
+
+def read_records(store: Store, table: Table, keys: list[str], access: Access) -> dict[str, RecordView]:
+    """Views of several records by key, in one query."""
+    if not keys:
+        return {}
+    values = " ".join(str(ox.Literal(k)) for k in keys)
+    sparql = (
+        f"SELECT ?key ?s ?g ?p ?o WHERE {{ VALUES ?key {{ {values} }} "
+        f"GRAPH ?g0 {{ ?s <{table.key_field.iri}> ?key . ?s <{RDF_TYPE}> <{table.cls}> }} "
+        f"GRAPH ?g {{ ?s ?p ?o }} }}"
+    )
+    triples: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    graphs: dict[str, str] = {}
+    for row in store.select(sparql, graphs=access.dataset(store)):
+        subject = row["s"].value
+        triples[row["key"].value][subject].append((row["p"], row["o"]))
+        if not row["g"].value.endswith(iris.PII_SUFFIX):
+            graphs[subject] = row["g"].value
+    views = {}
+    for key, by_subject in triples.items():
+        records = {s: record_from_triples(table, t) for s, t in by_subject.items()}
+        primary = max(sorted(records), key=lambda s: str(records[s].get("DateUpdated", "")))
+        views[key] = RecordView(table, key, records[primary], sorted((s, graphs[s]) for s in records), primary)
+    return views
+
+
+def read_record(store: Store, table: Table, key: str, access: Access, *, include_deleted: bool = False
+                ) -> RecordView:
+    view = read_records(store, table, [key], access).get(key)
+    if view is None or (view.deleted and not include_deleted):
+        raise NotFound(table.name, key)
+    return view
+
+
+def list_records(store: Store, table: Table, access: Access, page: Page) -> PageOf:
+    """A page of a table's records that are not deleted."""
+    sparql = (
+        f"SELECT DISTINCT ?key WHERE {{ ?s <{RDF_TYPE}> <{table.cls}> ; <{table.key_field.iri}> ?key . "
+        f"OPTIONAL {{ ?s <{HMIS}DateDeleted> ?deleted }} FILTER(!BOUND(?deleted)) }}" + page.clause()
+    )
+    result = paged([r["key"].value for r in store.select(sparql, graphs=access.dataset(store))], page)
+    views = read_records(store, table, result.items, access)
+    return PageOf([views[k] for k in result.items if k in views], result.next_offset)
+
+
+def parse_body(table: Table, body: object, *, partial: bool) -> dict[str, Value | None]:
+    """Typed values from a JSON object; every bad field is reported at once."""
+    if not isinstance(body, dict):
+        raise Invalid([FieldProblem(None, None, "the body must be a JSON object")], status=400)
+    problems: list[FieldProblem] = []
+    values: dict[str, Value | None] = {}
+    for name, raw in body.items():
+        f = table.by_name.get(name)
+        if f is None:
+            problems.append(FieldProblem(name, None, f"{table.name} has no field {name}"))
+            continue
+        if name in SYSTEM_FIELDS and name != table.key:
+            continue  # set by the server: a body never decides who wrote what, or when
+        try:
+            values[name] = parse_value(f, raw)
+        except ValueProblem as exc:
+            problems.append(FieldProblem(name, None if f.pii else raw, exc.reason))
+    if not partial:
+        for f in table.fields:
+            if f.required and f.name not in SYSTEM_FIELDS and f.name != table.key and values.get(f.name) is None:
+                problems.append(FieldProblem(f.name, None, "required"))
+    if problems:
+        raise Invalid(problems)
+    return values
+
+
+class RecordWriter:
+    """Creates, updates and soft-deletes records; one transaction each."""
+
+    def __init__(self, store: Store, validator: RecordValidator, source: str = iris.DEFAULT_SOURCE):
+        self.store = store
+        self.validator = validator
+        self.source = source
+
+    def create(self, table: Table, body: object, access: Access, *, owner_project: str | None = None
+               ) -> tuple[RecordView, list[Finding]]:
+        values = parse_body(table, body, partial=False)
+        if values.get(table.key) is not None and access.write is not None:
+            # Only system-wide writers choose keys: for anyone else a taken key would reveal
+            # a record they may not see.
+            raise Invalid([FieldProblem(table.key, None, "assigned by the server: leave it out")])
+        key = str(values.get(table.key) or uuid.uuid4().hex)
+        if self._exists(table, key):
+            raise Conflict(f"{table.name} {key} already exists")
+        now = _now()
+        record: dict[str, Value] = {k: v for k, v in values.items() if v is not None}
+        record.update({"DateCreated": now, "ExportID": API_EXPORT_ID, **_stamp(table, access, now), table.key: key})
+        record = {f.name: record[f.name] for f in table.fields if f.name in record}
+        graph = self._graph_for(table, record, access, owner_project)
+        placement = Placement(self.source, graph)
+        quads = record_quads(table, record, placement)
+        if table.name == "Client":
+            quads += [person_link_quad(placement, key), *person_quads(self.source, key)]
+        if table.name == "Enrollment":
+            quads += self._client_copy(str(record["PersonalID"]), graph, access)
+        warnings = self._validate(table, quads, access)
+        trail = audit.entry(access, "create", table.name, [(placement.subject(table, key), key)], record)
+        self.store.replace_records([], MODEL.down_links, quads + trail)
+        return read_record(self.store, table, key, access), warnings
+
+    def update(self, table: Table, key: str, body: object, access: Access, *, if_match: str | None = None
+               ) -> tuple[RecordView, list[Finding]]:
+        view = read_record(self.store, table, key, access)
+        _check_precondition(view, if_match)
+        values = parse_body(table, body, partial=True)
+        if table.key in values and str(values[table.key]) != key:
+            raise Invalid([FieldProblem(table.key, values[table.key], "the key of a record cannot change")])
+        if table.scope == "project":
+            for link in table.links:
+                if link.field in values and values[link.field] != view.record.get(link.field):
+                    raise Invalid([FieldProblem(link.field, values[link.field],
+                                                "a client-level record cannot move to another parent")])
+        missing = [f.name for f in table.fields if f.required and f.name not in SYSTEM_FIELDS
+                   and f.name in values and values[f.name] is None]
+        if missing:
+            raise Invalid([FieldProblem(name, None, "required: it cannot be cleared") for name in missing])
+        return self._rewrite(view, {**values, **_stamp(table, access, _now())}, access, "update")
+
+    def delete(self, table: Table, key: str, access: Access, *, if_match: str | None = None) -> None:
+        view = read_record(self.store, table, key, access)
+        _check_precondition(view, if_match)
+        now = _now()
+        self._rewrite(view, {"DateDeleted": now, **_stamp(table, access, now)}, access, "delete")
+
+    def _rewrite(self, view: RecordView, changes: Mapping[str, Value | None], access: Access, operation: str
+                 ) -> tuple[RecordView, list[Finding]]:
+        """Apply changes to every record of the view the caller may write, atomically."""
+        table = view.table
+        writable = [(s, g) for s, g in view.subjects if access.may_write(g)]
+        if not writable:
+            raise NotFound(table.name, view.key)
+        merged = {**view.record, **changes}
+        record = {f.name: merged[f.name] for f in table.fields if merged.get(f.name) is not None}
+        quads: list[ox.Quad] = []
+        for _, graph in writable:
+            placement = Placement(self.source, graph)
+            quads += record_quads(table, record, placement)
+            if table.name == "Client":
+                quads.append(person_link_quad(placement, view.key))
+        warnings = self._validate(table, quads, access)
+        trail = audit.entry(access, operation, table.name, [(s, view.key) for s, _ in writable], changes)
+        self.store.replace_records([s for s, _ in writable], MODEL.down_links, quads + trail)
+        return read_record(self.store, table, view.key, access, include_deleted=True), warnings
+
+    def _validate(self, table: Table, quads: list[ox.Quad], access: Access) -> list[Finding]:
+        findings = self.validator.validate(table, quads, self.store, access.dataset(self.store))
+        violations = [f for f in findings if f.severity == "Violation"]
+        if violations:
+            raise Invalid([FieldProblem(f.field, f.value, f.message, f.severity) for f in violations])
+        return findings
+
+    def _exists(self, table: Table, key: str) -> bool:
+        sparql = f"ASK {{ ?s <{table.key_field.iri}> ?key . ?s <{RDF_TYPE}> <{table.cls}> }}"
+        return self.store.ask(sparql, substitutions={"key": ox.Literal(key)})
+
+    def _graph_for(self, table: Table, record: Mapping[str, Value], access: Access,
+                   owner_project: str | None) -> str:
+        if table.scope != "project":
+            graph = iris.system_graph(table.scope)
+        elif table.name == "Client":
+            if owner_project:
+                self._visible(MODEL.tables["Project"], owner_project, access, "ProjectID")
+                graph = iris.project_graph(self.source, owner_project)
+            else:
+                graph = iris.source_graph(self.source)
+        elif table.name == "Enrollment":
+            self._visible(MODEL.tables["Project"], str(record["ProjectID"]), access, "ProjectID")
+            graph = iris.project_graph(self.source, str(record["ProjectID"]))
+        else:
+            parent_field = "AssessmentID" if "AssessmentID" in table.link_by_field else "EnrollmentID"
+            parent = MODEL.tables[table.link_by_field[parent_field].target]
+            graph = self._visible(parent, str(record[parent_field]), access, parent_field).subjects[0][1]
+        if not access.may_write(graph):
+            raise Invalid([FieldProblem(None, None, "you may not write records there")], status=403)
+        return graph
+
+    def _visible(self, table: Table, key: str, access: Access, field_name: str) -> RecordView:
+        try:
+            return read_record(self.store, table, key, access)
+        except NotFound:
+            raise Invalid([FieldProblem(field_name, key, f"no such {table.name}")]) from None
+
+    def _client_copy(self, personal_id: str, graph: str, access: Access) -> list[ox.Quad]:
+        """An enrollment's project holds its own record of the client (copied from the newest one)."""
+        client = self._visible(MODEL.tables["Client"], personal_id, access, "PersonalID")
+        if any(g == graph for _, g in client.subjects):
+            return []
+        placement = Placement(self.source, graph)
+        return [*record_quads(MODEL.tables["Client"], client.record, placement),
+                person_link_quad(placement, personal_id)]
+
+
+def _check_precondition(view: RecordView, if_match: str | None) -> None:
+    if if_match is not None and if_match.strip() != "*" and view.etag not in [t.strip() for t in if_match.split(",")]:
+        raise PreconditionFailed()
+
+
+def _stamp(table: Table, access: Access, now: dt.datetime) -> dict[str, Value]:
+    """Who wrote the record (HMIS 5.07) and when; a User record's UserID is its key, not a stamp."""
+    return {"DateUpdated": now} | ({} if table.key == "UserID" else {"UserID": access.user_id})
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now().replace(microsecond=0)

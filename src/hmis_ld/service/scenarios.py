@@ -1,0 +1,233 @@
+"""HUD's baseline scenarios, each a SPARQL template in `queries/` run on the caller's dataset.
+
+Parameters are bound with substitutions (never pasted into query text); only LIMIT and
+OFFSET, which this module computes as integers, are appended.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import cache
+
+import pyoxigraph as ox
+
+from hmis_ld.authz import Access
+from hmis_ld.model import HMIS, MODEL
+from hmis_ld.model.derived import PREFIX_LENGTH, SSN_LAST4, name_key, prefix_iri
+from hmis_ld.model.records import record_from_triples
+from hmis_ld.model.values import Value
+from hmis_ld.resources import resource_path
+from hmis_ld.service.paging import Page, PageOf, paged
+from hmis_ld.service.records import read_record, read_records
+from hmis_ld.store import Row, Store
+
+XSD_DATE = ox.NamedNode("http://www.w3.org/2001/XMLSchema#date")
+XSD_DATETIME = ox.NamedNode("http://www.w3.org/2001/XMLSchema#dateTime")
+XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+
+
+@cache
+def template(name: str) -> str:
+    return resource_path("queries", f"{name}.rq").read_text(encoding="utf-8")
+
+
+def _date(value: dt.date | None) -> ox.Literal | None:
+    return None if value is None else ox.Literal(value.isoformat(), datatype=XSD_DATE)
+
+
+def _datetime(value: dt.datetime) -> ox.Literal:
+    return ox.Literal(value.strftime("%Y-%m-%dT%H:%M:%S"), datatype=XSD_DATETIME)
+
+
+def _int(value: int | None) -> ox.Literal | None:
+    return None if value is None else ox.Literal(str(value), datatype=XSD_INTEGER)
+
+
+def _str(value: str | None) -> ox.Literal | None:
+    return None if value is None else ox.Literal(value)
+
+
+ABSENT = ox.Literal("")
+
+
+def _bind(**values: ox.Literal | ox.NamedNode | None) -> dict[str, ox.Literal | ox.NamedNode]:
+    """Every template parameter is bound; an absent one is the empty string, which the
+    templates test with sameTerm (Oxigraph folds BOUND() of a substituted variable)."""
+    return {k: ABSENT if v is None else v for k, v in values.items()}
+
+
+@dataclass(frozen=True)
+class SearchCriteria:
+    personal_id: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    dob: dt.date | None = None
+    ssn: str | None = None  # nine digits, or the last four
+
+    def is_empty(self) -> bool:
+        return not any((self.personal_id, self.first_name, self.last_name, self.dob, self.ssn))
+
+
+class Scenarios:
+    def __init__(self, store: Store):
+        self.store = store
+
+    def _select(self, name: str, access: Access, page: Page | None = None,
+                **bindings: ox.Literal | ox.NamedNode | None) -> list[Row]:
+        sparql = template(name) + (page.clause() if page else "")
+        return list(self.store.select(sparql, substitutions=_bind(**bindings), graphs=access.dataset(self.store)))
+
+    # Scenario 1
+    def search(self, criteria: SearchCriteria, access: Access, page: Page) -> PageOf:
+        first = name_key(criteria.first_name) if criteria.first_name else None
+        last = name_key(criteria.last_name) if criteria.last_name else None
+        ssn = criteria.ssn if criteria.ssn and len(criteria.ssn) == 9 else None
+        ssn4 = criteria.ssn if criteria.ssn and len(criteria.ssn) == 4 else None
+        anchors = [
+            (ssn, HMIS + "SSN"), (criteria.personal_id, HMIS + "PersonalID"), (ssn4, SSN_LAST4),
+            (criteria.dob.isoformat() if criteria.dob else None, HMIS + "DOB"),
+            (last[:PREFIX_LENGTH] if last else None, prefix_iri("LastName")),
+            (first[:PREFIX_LENGTH] if first else None, prefix_iri("FirstName")),
+        ]
+        value, predicate = next((v, p) for v, p in anchors if v)
+        anchor = _date(criteria.dob) if predicate == HMIS + "DOB" else ox.Literal(value)
+        rows = self._select(
+            "client_search", access, page,
+            anchorP=ox.NamedNode(predicate), anchorV=anchor, personalId=_str(criteria.personal_id),
+            ssn=_str(ssn), ssn4=_str(ssn4), dob=_date(criteria.dob),
+            first=_str(first), first4=_str(first[:PREFIX_LENGTH] if first else None),
+            last=_str(last), last4=_str(last[:PREFIX_LENGTH] if last else None),
+        )
+        result = paged([r["pid"].value for r in rows], page)
+        views = read_records(self.store, MODEL.tables["Client"], result.items, access)
+        return PageOf([views[pid] for pid in result.items if pid in views], result.next_offset)
+
+    # Scenarios 3 and 4
+    def project_clients(self, project_id: str, access: Access, page: Page, *, entry_from: dt.date | None,
+                        exit_to: dt.date | None) -> PageOf:
+        read_record(self.store, MODEL.tables["Project"], project_id, access)
+        rows = self._select("project_clients", access, page, projectId=ox.Literal(project_id),
+                            entryFrom=_date(entry_from), exitTo=_date(exit_to))
+        result = paged(rows, page)
+        views = read_records(self.store, MODEL.tables["Client"], sorted({r["pid"].value for r in result.items}),
+                             access)
+        items = [
+            (views[r["pid"].value], r["entry"].value, r["exit"].value if "exit" in r else None)
+            for r in result.items if r["pid"].value in views
+        ]
+        return PageOf(items, result.next_offset)
+
+    # Scenario 5
+    def client_enrollments(self, personal_id: str, access: Access, page: Page, *, project_id: str | None,
+                           entry_from: dt.date | None, exit_to: dt.date | None) -> PageOf:
+        read_record(self.store, MODEL.tables["Client"], personal_id, access)
+        rows = self._select("client_enrollments", access, page, pid=ox.Literal(personal_id),
+                            projectId=_str(project_id), entryFrom=_date(entry_from), exitTo=_date(exit_to),
+                            funder=None, projectType=None, asOf=None)
+        result = paged(rows, page)
+        enrollments = _documents(self.store, "Enrollment", [r["enrollment"].value for r in result.items], access)
+        items = []
+        for r in result.items:
+            record: dict[str, Value | None] = dict(enrollments.get(r["enrollment"].value, {}))
+            if record:
+                record["ProjectName"] = r["projectName"].value if "projectName" in r else None
+                record["ExitDate"] = dt.date.fromisoformat(r["exit"].value) if "exit" in r else None
+                items.append(record)
+        return PageOf(items, result.next_offset)
+
+    # Scenarios 6 and 7
+    def projects(self, access: Access, page: Page, *, funder: int | None, project_type: int | None,
+                 coc: str | None, start_from: dt.date | None, end_to: dt.date | None) -> PageOf:
+        rows = self._select("projects_by_funder_and_type", access, page, funder=_int(funder),
+                            projectType=_int(project_type), coc=_str(coc), startFrom=_date(start_from),
+                            endTo=_date(end_to))
+        result = paged([r["projectId"].value for r in rows], page)
+        views = read_records(self.store, MODEL.tables["Project"], result.items, access)
+        return PageOf([views[k] for k in result.items if k in views], result.next_offset)
+
+    # Scenarios 8 and 9
+    def clients(self, access: Access, page: Page, *, funder: int | None, project_type: int | None,
+                entry_from: dt.date | None, exit_to: dt.date | None, as_of: dt.date | None) -> PageOf:
+        """A page of clients, each with its matching enrollments."""
+        filters = dict(funder=_int(funder), projectType=_int(project_type), entryFrom=_date(entry_from),
+                       exitTo=_date(exit_to), asOf=_date(as_of))
+        # the same template, projected to distinct clients for the page
+        sparql = re.sub(r"SELECT [^{]*WHERE", f"SELECT DISTINCT ?pid {' '.join('?' + k for k in filters)} WHERE",
+                        template("clients_by_funder_and_type"), count=1)
+        dataset = access.dataset(self.store)
+        rows = list(self.store.select(sparql + page.clause(), substitutions=_bind(**filters), graphs=dataset))
+        result = paged([r["pid"].value for r in rows], page)
+        clients = read_records(self.store, MODEL.tables["Client"], result.items, access)
+        out = []
+        for pid in result.items:
+            if pid in clients:
+                rows = self._select("client_enrollments", access, pid=ox.Literal(pid), projectId=None, **filters)
+                out.append((clients[pid], [_enrollment_summary(r) for r in rows]))
+        return PageOf(out, result.next_offset)
+
+    # Scenario 10
+    def client_changes(self, personal_id: str, access: Access, *, since: dt.datetime, until: dt.datetime
+                       ) -> list[dict[str, Value | str | None]]:
+        read_record(self.store, MODEL.tables["Client"], personal_id, access, include_deleted=True)
+        rows = self._select("client_changes", access, pid=ox.Literal(personal_id), since=_datetime(since),
+                            until=_datetime(until))
+        by_class = {t.cls: t for t in MODEL.tables.values()}
+        changes = []
+        subjects = defaultdict(list)
+        for r in rows:
+            table = by_class.get(r["type"].value)
+            if table is not None:
+                subjects[table.name].append(r["record"].value)
+        documents = {name: _documents(self.store, name, subs, access) for name, subs in subjects.items()}
+        seen = set()
+        for name, docs in documents.items():
+            table = MODEL.tables[name]
+            for record in docs.values():
+                key = str(record[table.key])
+                if (name, key) in seen:
+                    continue  # a person's client records in two projects are one client
+                seen.add((name, key))
+                created = record.get("DateCreated")
+                change = "deleted" if "DateDeleted" in record else (
+                    "created" if created is not None and created >= since else "updated")
+                entry: dict[str, Value | str | None] = {
+                    "RecordType": name, "RecordID": key, "Change": change, "DateUpdated": record["DateUpdated"],
+                }
+                for extra in ("EnrollmentID", "ProjectID", "EntryDate", "ExitDate", "Destination", "DateDeleted"):
+                    if extra in record and extra != table.key:
+                        entry[extra] = record[extra]
+                changes.append(entry)
+        return sorted(changes, key=lambda c: (str(c["DateUpdated"]), str(c["RecordType"]), str(c["RecordID"])),
+                      reverse=True)
+
+    # Scenario 11
+    def client_services(self, personal_id: str, access: Access, page: Page, *, date_from: dt.date | None,
+                        date_to: dt.date | None) -> PageOf:
+        read_record(self.store, MODEL.tables["Client"], personal_id, access)
+        rows = self._select("client_services", access, page, pid=ox.Literal(personal_id),
+                            **{"from": _date(date_from), "to": _date(date_to)})
+        result = paged([r["key"].value for r in rows], page)
+        views = read_records(self.store, MODEL.tables["Services"], result.items, access)
+        return PageOf([views[k] for k in result.items if k in views], result.next_offset)
+
+
+def _documents(store: Store, table_name: str, subjects: list[str], access: Access) -> dict[str, dict[str, Value]]:
+    """Records by subject IRI (fields only), in one query."""
+    if not subjects:
+        return {}
+    table = MODEL.tables[table_name]
+    values = " ".join(f"<{s}>" for s in subjects)
+    triples: dict[str, list] = defaultdict(list)
+    for row in store.select(f"SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {values} }} ?s ?p ?o }}",
+                            graphs=access.dataset(store)):
+        triples[row["s"].value].append((row["p"], row["o"]))
+    return {s: record_from_triples(table, t) for s, t in triples.items()}
+
+
+def _enrollment_summary(row: Row) -> dict[str, str | None]:
+    return {"EnrollmentID": row["enrollmentId"].value, "ProjectID": row["p"].value,
+            "ProjectName": row["projectName"].value if "projectName" in row else None,
+            "EntryDate": row["entry"].value, "ExitDate": row["exit"].value if "exit" in row else None}

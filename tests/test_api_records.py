@@ -1,0 +1,198 @@
+"""Foundational CRUD over HTTP: one collection per HMIS CSV file, formats, ETags, errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pyld import jsonld
+
+from hmis_ld.api.crud import CRUD_TABLES, collection_paths
+from hmis_ld.model import MODEL
+from hmis_ld.model.jsonld import context
+
+from hud_files import read_rows
+
+WRITABLE = {"DateCreated", "DateUpdated", "UserID", "DateDeleted", "ExportID"}
+
+
+def _csv_value(raw: str) -> str:
+    return raw.replace(" ", "T") if len(raw) == 19 and raw[10] == " " else raw
+
+
+def _first_row(folder: Path, table: str) -> dict[str, str]:
+    return read_rows(folder / f"{table}.csv")[0]
+
+
+@pytest.mark.parametrize("table", [t.name for t in CRUD_TABLES])
+def test_read_each_kind_of_record_as_in_the_csv(writable, demo_csv: Path, table: str) -> None:
+    http, _ = writable
+    row = _first_row(demo_csv, table)
+    t = MODEL.tables[table]
+    for base in collection_paths(t):
+        response = http.get(f"/api/v1/{base}/{row[t.key]}")
+        assert response.status_code == 200, response.get_json()
+        body = response.get_json()
+        for name, raw in row.items():
+            if raw and name != "ExportID":
+                assert str(body[name]) == _csv_value(raw) or float(body[name]) == float(raw), name
+        assert response.headers["ETag"]
+
+
+@pytest.mark.parametrize("table", [t.name for t in CRUD_TABLES])
+def test_create_update_delete_each_kind_of_record(writable, demo_csv: Path, table: str) -> None:
+    http, _ = writable
+    t = MODEL.tables[table]
+    base = collection_paths(t)[0]
+    source = http.get(f"/api/v1/{base}/{_first_row(demo_csv, table)[t.key]}").get_json()
+    body = {k: v for k, v in source.items() if k not in WRITABLE and k != t.key}
+    created = http.post(f"/api/v1/{base}", json=body)
+    assert created.status_code == 201, created.get_json()
+    key = created.get_json()[t.key]
+    assert created.headers["Location"].endswith(f"/api/v1/{base}/{key}")
+    assert t.key == "UserID" or created.get_json()["UserID"] == "tester"
+    text_field = next((f for f in t.fields if f.kind == "string" and not f.required and not f.code_list
+                       and f.name not in WRITABLE and not f.pattern and (f.max_length or 50) >= 5), None)
+    if text_field is not None:
+        etag = created.headers["ETag"]
+        patched = http.patch(f"/api/v1/{base}/{key}", json={text_field.name: "Hello"}, headers={"If-Match": etag})
+        assert patched.status_code == 200, patched.get_json()
+        assert patched.get_json()[text_field.name] == "Hello"
+        assert patched.headers["ETag"] != etag
+        cleared = http.patch(f"/api/v1/{base}/{key}", json={text_field.name: None})
+        assert text_field.name not in cleared.get_json()
+    assert http.delete(f"/api/v1/{base}/{key}").status_code == 204
+    gone = http.get(f"/api/v1/{base}/{key}")
+    assert gone.status_code == 404 and gone.mimetype == "application/problem+json"
+
+
+def test_lists_page_through_a_collection_without_totals(writable, demo_csv: Path) -> None:
+    http, _ = writable
+    expected = {r["ServicesID"] for r in read_rows(demo_csv / "Services.csv")}
+    seen: list[str] = []
+    url = "/api/v1/services?limit=100"
+    while url:
+        response = http.get(url)
+        seen += [s["ServicesID"] for s in response.get_json()]
+        link = response.headers.get("Link", "")
+        url = link[1:link.index(">")] if link else ""
+    assert len(seen) == len(set(seen)) and set(seen) == expected
+
+
+def test_patch_keeps_omitted_fields_and_sets_date_updated(writable, demo_csv: Path) -> None:
+    http, _ = writable
+    client = _first_row(demo_csv, "Client")
+    before = http.get(f"/api/v1/clients/{client['PersonalID']}").get_json()
+    after = http.patch(f"/api/v1/client/{client['PersonalID']}", json={"NameSuffix": "Jr.", "UserID": "mallory",
+                                                                       "DateUpdated": "2000-01-01T00:00:00"})
+    assert after.status_code == 200
+    body = after.get_json()
+    assert body["NameSuffix"] == "Jr." and body["UserID"] == "tester"
+    assert body["DateUpdated"] > before["DateUpdated"]
+    assert {k: v for k, v in body.items() if k not in ("NameSuffix", "DateUpdated", "UserID")} == {
+        k: v for k, v in before.items() if k not in ("NameSuffix", "DateUpdated", "UserID")}
+
+
+def test_if_match_mismatch_is_412_and_changes_nothing(writable, demo_csv: Path) -> None:
+    http, store = writable
+    pid = _first_row(demo_csv, "Client")["PersonalID"]
+    before = store.dump_nquads()
+    stale = http.patch(f"/api/v1/clients/{pid}", json={"NameSuffix": "Sr."}, headers={"If-Match": '"stale"'})
+    assert stale.status_code == 412 and stale.mimetype == "application/problem+json"
+    assert http.delete(f"/api/v1/clients/{pid}", headers={"If-Match": '"stale"'}).status_code == 412
+    assert store.dump_nquads() == before
+
+
+def test_invalid_write_is_422_per_field_and_leaves_the_store_byte_for_byte(writable, demo_csv: Path) -> None:
+    http, store = writable
+    enrollment = _first_row(demo_csv, "Enrollment")
+    before = store.dump_nquads()
+    bad = http.post("/api/v1/exit", json={"EnrollmentID": enrollment["EnrollmentID"],
+                                          "PersonalID": enrollment["PersonalID"], "ExitDate": "1999-01-01",
+                                          "Destination": 4242})
+    assert bad.status_code == 422 and bad.mimetype == "application/problem+json"
+    errors = bad.get_json()["errors"]
+    assert {e["field"] for e in errors} >= {"Destination"}
+    assert all({"field", "message", "severity"} <= set(e) for e in errors)
+    before_exit = http.post("/api/v1/exit", json={"EnrollmentID": enrollment["EnrollmentID"],
+                                                  "PersonalID": enrollment["PersonalID"], "ExitDate": "1999-01-01",
+                                                  "Destination": 30 if "30" in MODEL.code_lists["3.12.1"].codes
+                                                  else 99})
+    assert before_exit.status_code == 422
+    assert any(e["field"] == "ExitDate" for e in before_exit.get_json()["errors"])
+    orphan = http.post("/api/v1/enrollments", json={"PersonalID": "nobody", "ProjectID": "nowhere",
+                                                    "EntryDate": "2024-01-01", "RelationshipToHoH": 1,
+                                                    "EnrollmentCoC": "XX-500", "DisablingCondition": 0})
+    assert orphan.status_code == 422
+    assert http.post("/api/v1/clients", data="not json", content_type="application/json").status_code in (400, 422)
+    assert http.post("/api/v1/clients", json={"Nickname": "x"}).status_code == 422
+    assert store.dump_nquads() == before
+
+
+def test_new_client_in_a_project_and_enrollment_copies_the_client_there(writable, demo_csv: Path) -> None:
+    http, _ = writable
+    project = _first_row(demo_csv, "Project")
+    client = http.post(f"/api/v1/client?ProjectID={project['ProjectID']}", json={
+        "FirstName": "Ada", "LastName": "Lovelace", "NameDataQuality": 1, "SSNDataQuality": 99,
+        "DOBDataQuality": 99, "AmIndAKNative": 0, "Asian": 0, "BlackAfAmerican": 0, "HispanicLatinao": 0,
+        "MidEastNAfrican": 0, "NativeHIPacific": 0, "White": 1, "VeteranStatus": 0})
+    assert client.status_code == 201, client.get_json()
+    pid = client.get_json()["PersonalID"]
+    assert client.headers["Location"].endswith(f"/api/v1/clients/{pid}")
+    other = next(r for r in read_rows(demo_csv / "Project.csv") if r["ProjectID"] != project["ProjectID"])
+    coc = next(r["CoCCode"] for r in read_rows(demo_csv / "ProjectCoC.csv") if r["ProjectID"] == other["ProjectID"])
+    enrollment = http.post("/api/v1/enrollments", json={
+        "PersonalID": pid, "ProjectID": other["ProjectID"], "EntryDate": "2026-01-05", "HouseholdID": "h-ada",
+        "RelationshipToHoH": 1, "EnrollmentCoC": coc, "DisablingCondition": 0})
+    assert enrollment.status_code == 201, enrollment.get_json()
+    clients = http.get(f"/api/v1/project/{other['ProjectID']}/clients").get_json()["clients"]
+    assert pid in {c["PersonalID"] for c in clients}
+    found = http.post("/api/v1/client/search", json={"FirstName": "ada", "LastName": "LOVEL"}).get_json()
+    assert [c["PersonalID"] for c in found[0]["matchedClients"]] == [pid]
+
+
+def test_jsonld_expands_to_exactly_the_stored_triples(writable, demo_csv: Path) -> None:
+    http, store = writable
+    for table in ("Enrollment", "Exit", "IncomeBenefits", "Project"):
+        t = MODEL.tables[table]
+        key = _first_row(demo_csv, table)[t.key]
+        response = http.get(f"/api/v1/{collection_paths(t)[0]}/{key}", headers={"Accept": "application/ld+json"})
+        assert response.mimetype == "application/ld+json"
+        doc = response.get_json()
+        doc["@context"] = context()["@context"]
+        expanded = jsonld.to_rdf(doc, {"format": "application/n-quads"})
+        subject = doc["@id"]
+        down = ", ".join(f"<{p}>" for p in sorted(MODEL.down_links))
+        stored = {f"{r['s']} {r['p']} {r['o']} ." for r in store.select(
+            f"SELECT ?s ?p ?o WHERE {{ BIND(<{subject}> AS ?s) ?s ?p ?o FILTER(?p NOT IN ({down})) }}")}
+        assert set(expanded.strip().splitlines()) == stored, table
+
+
+def test_context_and_turtle_are_served(http) -> None:
+    ctx = http.get("/api/v1/context.jsonld")
+    assert ctx.status_code == 200 and ctx.get_json()["@context"]["FirstName"]["@id"] == "urn:hud:hmis:owl#FirstName"
+    project = http.get("/api/v1/projects/1428", headers={"Accept": "text/turtle"})
+    assert project.mimetype == "text/turtle"
+    assert "hmis:ProjectID" in project.get_data(as_text=True)
+
+
+def test_unknown_routes_and_methods_are_problem_json(http) -> None:
+    for response in (http.get("/api/v1/nothing-here"), http.put("/api/v1/clients/1")):
+        assert response.mimetype == "application/problem+json"
+        assert response.status_code in (404, 405)
+
+
+def test_openapi_and_offline_docs(http) -> None:
+    spec = http.get("/api/v1/openapi.json").get_json()
+    assert spec["openapi"].startswith("3.1")
+    for path in ("/api/v1/client/search", "/api/v1/clients", "/api/v1/projects", "/api/v1/csvexport",
+                 "/api/v1/project/{ProjectID}/clients", "/api/v1/client/{PersonalID}/enrollments",
+                 "/api/v1/client/{PersonalID}/changes", "/api/v1/client/{PersonalID}/services",
+                 "/api/v1/exit/{key}", "/api/v1/youtheducationstatus"):
+        assert path in spec["paths"], path
+    assert "Client" in spec["components"]["schemas"]
+    page = http.get("/api/v1/docs")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "//cdn" not in html and "unpkg" not in html and "jsdelivr" not in html
+    assert http.get("/api/v1/docs/assets/swagger-ui-bundle.js").status_code == 200
