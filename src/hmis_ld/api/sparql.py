@@ -1,14 +1,19 @@
 """SPARQL for researchers: read-only queries over exactly the caller's graphs.
 
-The dataset, not the query text, decides what a query can reach: FROM, FROM NAMED and
-GRAPH cannot leave it, so COUNT and ASK cannot reveal hidden records. SERVICE (which
-would make the server fetch URLs) and updates are refused.
+The caller's graphs are the query's dataset, so GRAPH, COUNT and ASK cannot see past
+them. Oxigraph lets a query's own FROM / FROM NAMED replace the dataset it is given, so
+those may only name the caller's graphs: any other IRI is refused with the same answer
+whether that graph exists or not. SERVICE (which would make the server fetch URLs) and
+updates are refused.
 """
 
 from __future__ import annotations
 
+import re
+
 from flask import Response, request
 from flask_smorest import Blueprint
+from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.parser import parseQuery
 from pyparsing import ParseException
 
@@ -20,14 +25,12 @@ from hmis_ld.service.problems import FieldProblem, Invalid
 blp = Blueprint("sparql", __name__, url_prefix="/api/v1", description="SPARQL 1.1 query over your graphs")
 
 
-def _uses_service(node: object) -> bool:
-    if getattr(node, "name", None) == "ServiceGraphPattern":
-        return True
-    if isinstance(node, dict):
-        return any(_uses_service(v) for v in node.values())
-    if isinstance(node, list | tuple):
-        return any(_uses_service(v) for v in node)
-    return False
+# Conservative on purpose: the word anywhere outside an IRI is refused, strings included.
+_SERVICE = re.compile(r"\bSERVICE\b", re.IGNORECASE)
+
+
+def _uses_service(query: str) -> bool:
+    return bool(_SERVICE.search(re.sub(r"<[^>]*>", "", query)))
 
 
 @blp.route("/sparql", methods=["GET", "POST"])
@@ -41,15 +44,19 @@ def sparql() -> Response:
         query = request.values.get("query", "")
     try:
         parsed = parseQuery(query)
-    except ParseException:
+        named = [str(clause[kind]) for clause in translateQuery(parsed).algebra.get("datasetClause") or []
+                 for kind in ("default", "named") if kind in clause]
+    except (ParseException, ValueError, KeyError, TypeError):
         raise Invalid([FieldProblem("query", None, "not a SPARQL query (updates are not accepted here)")],
                       status=400) from None
-    if _uses_service(parsed):
+    if _uses_service(query):
         raise Invalid([FieldProblem("query", None, "SERVICE is not allowed")], status=400)
     store = services().store
     graphs = current_access().dataset(store)
     if graphs is None:
         graphs = [g for g in store.graph_names() if g not in SYSTEM_GRAPHS]
+    if not set(named) <= set(graphs):
+        raise Invalid([FieldProblem("query", None, "FROM and FROM NAMED may only name your graphs")], status=400)
     try:
         media_type, body = store.sparql(query, graphs=graphs)
     except (SyntaxError, ValueError) as exc:
