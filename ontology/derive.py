@@ -173,30 +173,26 @@ _CONDITION = re.compile(r"(?:and\s+)?(?P<field>[A-Za-z][\w. ]*?)\s+(?P<op>=|is n
 def conditional_rules(hud: Path, tables: dict[str, dict], lists: dict[str, list[tuple[str, str]]]) -> list[dict]:
     """The spec's validation sheet as data: codes a field may (`in`) or may not (`not_in`)
     take, either always or when other fields of the record hold given codes."""
-    rules = []
     with open(hud / "FY2026_CSV_Lists_Validation.csv", encoding="utf-8-sig", newline="") as f:
-        for row in csv.DictReader(f):
-            table, kind, text = row["CSV"].strip(), row["ValidationType"].strip().lower(), row["Validation"].strip()
-            fields = tables[table]["fields"]
-            rule = {"table": table, "field": _resolve(fields, row["Name"]), "list": row["List"].strip(), "when": []}
-            if kind == "notinlist":
-                rules.append({**rule, "kind": "not_in", "codes": _codes(text)})
-                continue
-            match = _RULE.fullmatch(text)
-            if kind != "checkotherelement" or not match:
-                raise SystemExit(f"unknown validation rule {table}.{row['Name']}: {text!r}")
-            when = [
-                {"field": _resolve(fields, c["field"]), "code": c["code"], "negated": c["op"].lower() != "="}
-                for c in _CONDITION.finditer(match["when"])
-            ]
-            if "".join(c.group(0) for c in _CONDITION.finditer(match["when"])) != match["when"]:
-                raise SystemExit(f"unreadable condition {table}.{row['Name']}: {match['when']!r}")
-            if match["list"]:
-                codes, list_id = [code for code, _ in lists[match["list"]]], match["list"]
-            else:
-                codes, list_id = _codes(match["codes"]), None
-            rules.append({**rule, "list": list_id, "when": when, "kind": "in", "codes": codes})
-    return rules
+        return [_conditional_rule(row, tables[row["CSV"].strip()]["fields"], lists) for row in csv.DictReader(f)]
+
+
+def _conditional_rule(row: dict, fields: list[dict], lists: dict[str, list[tuple[str, str]]]) -> dict:
+    table, kind, text = row["CSV"].strip(), row["ValidationType"].strip().lower(), row["Validation"].strip()
+    rule = {"table": table, "field": _resolve(fields, row["Name"])}
+    if kind == "notinlist":
+        return {**rule, "kind": "not_in", "list": row["List"].strip(), "codes": _codes(text), "when": []}
+    match = _RULE.fullmatch(text)
+    conditions = list(_CONDITION.finditer(match["when"])) if match else []
+    if kind != "checkotherelement" or not match or "".join(c.group(0) for c in conditions) != match["when"]:
+        raise SystemExit(f"unreadable validation rule {table}.{row['Name']}: {text!r}")
+    when = [{"field": _resolve(fields, c["field"]), "code": c["code"], "negated": c["op"].lower() != "="}
+            for c in conditions]
+    if match["list"]:
+        codes = [code for code, _ in lists[match["list"]]]
+    else:
+        codes = _codes(match["codes"])
+    return {**rule, "kind": "in", "list": match["list"], "codes": codes, "when": when}
 
 
 def _codes(text: str) -> list[str]:

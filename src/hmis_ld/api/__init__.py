@@ -9,11 +9,13 @@ from flask_smorest import Api
 from openapi_ui_bundles import swagger_ui
 
 from hmis_ld import __version__
-from hmis_ld.api import auth, crud, hud, problems, sparql, trail
+from hmis_ld.api import auth, crud, hud, identity, problems, sparql, trail
 from hmis_ld.api.context import EXTENSION, Services
 from hmis_ld.authz.tokens import ExternalProvider
 from hmis_ld.model import iris
 from hmis_ld.model.jsonld import CONTEXT_PATH, context
+from hmis_ld.service.dedup import Deduplicator
+from hmis_ld.service.identity import Identity
 from hmis_ld.service.records import RecordWriter
 from hmis_ld.service.scenarios import Scenarios
 from hmis_ld.store import Store, open_store
@@ -45,15 +47,15 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     app.config.from_prefixed_env("HMIS_LD")
     app.config.update(config or {})
     store: Store = app.config.get("STORE") or open_store(app.config["STORE_PATH"])  # type: ignore[assignment]
-    app.extensions[EXTENSION] = Services(
-        store=store,
-        writer=RecordWriter(store, RecordValidator(), source=str(app.config["SOURCE"])),
-        scenarios=Scenarios(store),
-    )
+    source = str(app.config["SOURCE"])
+    writer = RecordWriter(store, RecordValidator(), source=source)
+    identity_service = Identity(store, source)
+    app.extensions[EXTENSION] = Services(store=store, writer=writer, scenarios=Scenarios(store),
+                                         identity=identity_service, dedup=Deduplicator(writer, identity_service))
     api = Api(app, spec_kwargs={"info": {"description": "HUD's draft HMIS API over the FY2026 HMIS Logic Model"}})
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
     api.spec.components.security_scheme("basicAuth", {"type": "http", "scheme": "basic"})
-    for blueprint in (hud.blp, crud.blp, auth.blp, trail.blp, sparql.blp):
+    for blueprint in (hud.blp, crud.blp, identity.blp, auth.blp, trail.blp, sparql.blp):
         api.register_blueprint(blueprint)
     problems.register(app)
     auth.register(app, issuer=str(app.config["AUTH_ISSUER"]), audience=str(app.config["AUTH_AUDIENCE"]),

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from flask import current_app, g
 
 from hmis_ld.authz import Access
+from hmis_ld.service.dedup import Deduplicator
+from hmis_ld.service.identity import Identity
 from hmis_ld.service.records import RecordWriter
 from hmis_ld.service.scenarios import Scenarios
 from hmis_ld.store import Store
@@ -19,6 +21,8 @@ class Services:
     store: Store
     writer: RecordWriter
     scenarios: Scenarios
+    identity: Identity
+    dedup: Deduplicator
 
 
 def services() -> Services:

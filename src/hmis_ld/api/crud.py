@@ -13,6 +13,7 @@ from flask_smorest import Blueprint
 
 from hmis_ld.api import params, render
 from hmis_ld.api.context import current_access, services
+from hmis_ld.api.identity import create_client
 from hmis_ld.api.trail import record_pii_read
 from hmis_ld.api.schemas import PROBLEM, input_schema, patch_schema, record_schema
 from hmis_ld.model import MODEL, Table
@@ -62,9 +63,10 @@ def _register(table: Table, base: str) -> None:
     item = f"/{base}/<string:key>"
 
     def create() -> Response:
+        if name == "Client":
+            return create_client()
         svc = services()
-        owner = params.arg("ProjectID") if name == "Client" else None
-        view, warnings = svc.writer.create(table, request.get_json(silent=True), current_access(), owner_project=owner)
+        view, warnings = svc.writer.create(table, request.get_json(silent=True), current_access())
         extra = {"warnings": [w.__dict__ for w in warnings]} if warnings else None
         return render.record_response(view, svc.store, current_access(), 201, extra, f"{request.base_url}/{view.key}")
 

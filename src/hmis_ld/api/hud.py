@@ -12,6 +12,7 @@ from flask_smorest import Blueprint
 from hmis_ld.api import params, render
 from hmis_ld.api.context import current_access, services
 from hmis_ld.api.crud import PAGE_PARAMS, problem_responses
+from hmis_ld.api.identity import create_client
 from hmis_ld.api.problems import problem_response
 from hmis_ld.api.schemas import input_schema, patch_schema
 from hmis_ld.api.trail import record_pii_read
@@ -111,18 +112,17 @@ def _search_criteria(body: object) -> SearchCriteria:
 
 @blp.route("/client", methods=["POST"])
 @blp.doc(summary="Scenario 2: create a client record",
-         description="Answers 201 Created with Location (the draft says 200). The new record belongs to the "
-                     "project named by the ProjectID query parameter (extension), else it is unassigned.",
+         description="Deduplicates first (GET /api/v1/dedup/method): a certain match among the clients you may "
+                     "see links the new record to that person, and answers 200 with the existing record when your "
+                     "project already holds it; otherwise 201 Created with Location (the draft says 200). "
+                     "`match` reports the grade and any review queued. The new record belongs to the project "
+                     "named by the ProjectID query parameter (extension), else it is unassigned.",
          requestBody={"required": True, "content": {"application/json": {"schema": input_schema(CLIENT)}}},
          parameters=[_q("ProjectID", "string", "extension: the project that owns the new client record")],
-         responses={201: {"description": "Created"}, **problem_responses(400, 422)})
+         responses={200: {"description": "This person, already held"}, 201: {"description": "Created"},
+                    **problem_responses(400, 422)})
 def client_create() -> Response:
-    svc = services()
-    view, warnings = svc.writer.create(CLIENT, request.get_json(silent=True), current_access(),
-                                       owner_project=params.arg("ProjectID"))
-    extra = {"warnings": [w.__dict__ for w in warnings]} if warnings else None
-    location = f"{request.host_url.rstrip('/')}/api/v1/clients/{view.key}"
-    return render.record_response(view, svc.store, current_access(), 201, extra, location)
+    return create_client()
 
 
 @blp.route("/client/<string:PersonalID>", methods=["PATCH"])

@@ -2,24 +2,34 @@
 
 Oxigraph answers exact values in well under a millisecond at any size, while regex,
 STRSTARTS and ranges scan. A client record therefore carries normalized name keys,
-their short prefixes and the SSN's last four digits. They derive from names and SSN,
-so they sit in the PII graph beside them and are hidden wherever PII is.
+their short prefixes, the SSN's last four digits and the dedup blocking keys. They
+derive from names, SSN and DOB, so they sit in the PII graph beside them and are hidden
+wherever PII is. Its durable ClientID is not personal and sits in the record's graph.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Mapping
 
 import pyoxigraph as ox
 
+from hmis_ld.dedup import blocking_keys
 from hmis_ld.model.schema import EXT, Table
 from hmis_ld.model.values import Value
 
 PREFIX_LENGTH = 4
 NAME_KEYS = {"FirstName": "firstName", "LastName": "lastName"}
 SSN_LAST4 = EXT + "ssnLast4"
+BLOCKING_KEY = EXT + "blockingKey"
+CLIENT_ID = EXT + "clientID"
+
+
+def client_id(subject: str) -> str:
+    """A client record's durable identifier: it never changes, whatever happens to its person."""
+    return hashlib.sha1(subject.encode()).hexdigest()[:20]
 
 
 def name_key(name: str) -> str:
@@ -41,11 +51,13 @@ def ssn_last4(ssn: str) -> str | None:
     return tail if len(ssn) == 9 and tail.isdigit() else None
 
 
-def derived_quads(table: Table, record: Mapping[str, Value], subject: ox.NamedNode,
+def derived_quads(table: Table, record: Mapping[str, Value], subject: ox.NamedNode, graph: ox.NamedNode,
                   pii_graph: ox.NamedNode) -> list[ox.Quad]:
     if table.name != "Client":
         return []
-    quads = []
+    quads = [ox.Quad(subject, ox.NamedNode(CLIENT_ID), ox.Literal(client_id(subject.value)), graph)]
+    quads += [ox.Quad(subject, ox.NamedNode(BLOCKING_KEY), ox.Literal(key), pii_graph)
+              for key in sorted(blocking_keys(record))]
     for field in NAME_KEYS:
         value = record.get(field)
         key = name_key(str(value)) if value is not None else ""

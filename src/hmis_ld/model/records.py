@@ -59,7 +59,7 @@ def record_quads(table: Table, record: Mapping[str, Value], placement: Placement
         quads.append(ox.Quad(subject, ox.NamedNode(link.up), target, graph))
         if link.down:
             quads.append(ox.Quad(target, ox.NamedNode(link.down), subject, graph))
-    return quads + derived_quads(table, record, subject, pii)
+    return quads + derived_quads(table, record, subject, graph, pii)
 
 
 def record_from_triples(table: Table, triples: Iterable[tuple[ox.NamedNode, Term]]) -> dict[str, Value]:

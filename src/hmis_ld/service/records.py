@@ -19,10 +19,12 @@ import pyoxigraph as ox
 
 from hmis_ld.authz import Access, audit
 from hmis_ld.model import HMIS, MODEL, Table, iris
+from hmis_ld.model.derived import client_id
 from hmis_ld.model.identity import person_link_quad, person_quads
 from hmis_ld.model.records import Placement, record_from_triples, record_quads
 from hmis_ld.model.schema import RDF_TYPE
 from hmis_ld.model.values import Value, ValueProblem, format_json, parse_value
+from hmis_ld.service.identity import resolve_personal_ids
 from hmis_ld.service.paging import Page, PageOf, paged
 from hmis_ld.service.problems import Conflict, FieldProblem, Invalid, NotFound, PreconditionFailed
 from hmis_ld.store import Store
@@ -42,6 +44,7 @@ class RecordView:
     record: dict[str, Value]
     subjects: list[tuple[str, str]] = field(default_factory=list)  # (subject, graph)
     primary: str = ""
+    versions: dict[str, dict[str, Value]] = field(default_factory=dict)  # each client record's own fields
 
     @property
     def deleted(self) -> bool:
@@ -61,9 +64,16 @@ def etag_of(document: Mapping[str, object]) -> str:
 
 
 def read_records(store: Store, table: Table, keys: list[str], access: Access) -> dict[str, RecordView]:
-    """Views of several records by key, in one query."""
+    """Views of several records by key, in one query. A PersonalID merged into another
+    person answers with the surviving person (whose PersonalID the view carries)."""
     if not keys:
         return {}
+    resolved = resolve_personal_ids(store, keys) if table.name == "Client" else {k: k for k in keys}
+    views = _read_records(store, table, sorted(set(resolved.values())), access)
+    return {k: views[resolved[k]] for k in keys if resolved[k] in views}
+
+
+def _read_records(store: Store, table: Table, keys: list[str], access: Access) -> dict[str, RecordView]:
     values = " ".join(str(ox.Literal(k)) for k in keys)
     sparql = (
         f"SELECT ?key ?s ?g ?p ?o WHERE {{ VALUES ?key {{ {values} }} "
@@ -81,7 +91,7 @@ def read_records(store: Store, table: Table, keys: list[str], access: Access) ->
     for key, by_subject in triples.items():
         records = {s: record_from_triples(table, t) for s, t in by_subject.items()}
         primary = max(sorted(records), key=lambda s: str(records[s].get("DateUpdated", "")))
-        views[key] = RecordView(table, key, records[primary], sorted((s, graphs[s]) for s in records), primary)
+        views[key] = RecordView(table, key, records[primary], sorted((s, graphs[s]) for s in records), primary, records)
     return views
 
 
@@ -138,21 +148,22 @@ class RecordWriter:
         self.validator = validator
         self.source = source
 
-    def create(self, table: Table, body: object, access: Access, *, owner_project: str | None = None
-               ) -> tuple[RecordView, list[Finding]]:
+    def create(self, table: Table, body: object, access: Access, *, owner_project: str | None = None,
+               personal_id: str | None = None) -> tuple[RecordView, list[Finding]]:
+        """`personal_id`: a new client record of an existing person (deduplication found them)."""
         values = parse_body(table, body, partial=False)
         if values.get(table.key) is not None and access.write is not None:
             # Only system-wide writers choose keys: for anyone else a taken key would reveal
             # a record they may not see.
             raise Invalid([FieldProblem(table.key, None, "assigned by the server: leave it out")])
-        key = str(values.get(table.key) or uuid.uuid4().hex)
-        if self._exists(table, key):
+        key = personal_id or str(values.get(table.key) or uuid.uuid4().hex)
+        if personal_id is None and self._exists(table, key):
             raise Conflict(f"{table.name} {key} already exists")
         now = _now()
         record: dict[str, Value] = {k: v for k, v in values.items() if v is not None}
         record.update({"DateCreated": now, "ExportID": API_EXPORT_ID, **_stamp(table, access, now), table.key: key})
         record = {f.name: record[f.name] for f in table.fields if f.name in record}
-        graph = self._graph_for(table, record, access, owner_project)
+        graph = self.target_graph(table, record, access, owner_project)
         placement = Placement(self.source, graph)
         quads = record_quads(table, record, placement)
         if table.name == "Client":
@@ -166,7 +177,12 @@ class RecordWriter:
 
     def update(self, table: Table, key: str, body: object, access: Access, *, if_match: str | None = None
                ) -> tuple[RecordView, list[Finding]]:
-        view = read_record(self.store, table, key, access)
+        return self.update_view(read_record(self.store, table, key, access), body, access, if_match=if_match)
+
+    def update_view(self, view: RecordView, body: object, access: Access, *, if_match: str | None = None
+                    ) -> tuple[RecordView, list[Finding]]:
+        """Partial update of the records behind a view: omitted fields stay, null clears."""
+        table, key = view.table, view.key
         _check_precondition(view, if_match)
         values = parse_body(table, body, partial=True)
         if table.key in values and str(values[table.key]) != key:
@@ -195,6 +211,10 @@ class RecordWriter:
         writable = [(s, g) for s, g in view.subjects if access.may_write(g)]
         if not writable:
             raise NotFound(table.name, view.key)
+        if len({_content(view.versions[s]) for s, _ in writable}) > 1:
+            raise Conflict("this PersonalID links client records that differ; update one of them at "
+                           "/api/v1/clientrecords/{ClientID} (ClientIDs: "
+                           + ", ".join(client_id(s) for s, _ in writable) + ")")
         merged = {**view.record, **changes}
         record = {f.name: merged[f.name] for f in table.fields if merged.get(f.name) is not None}
         quads: list[ox.Quad] = []
@@ -219,8 +239,9 @@ class RecordWriter:
         sparql = f"ASK {{ ?s <{table.key_field.iri}> ?key . ?s <{RDF_TYPE}> <{table.cls}> }}"
         return self.store.ask(sparql, substitutions={"key": ox.Literal(key)})
 
-    def _graph_for(self, table: Table, record: Mapping[str, Value], access: Access,
-                   owner_project: str | None) -> str:
+    def target_graph(self, table: Table, record: Mapping[str, Value], access: Access,
+                     owner_project: str | None) -> str:
+        """Where a new record goes: its parent's graph, or for a client the named project."""
         if table.scope != "project":
             graph = iris.system_graph(table.scope)
         elif table.name == "Client":
@@ -259,6 +280,10 @@ class RecordWriter:
 def _check_precondition(view: RecordView, if_match: str | None) -> None:
     if if_match is not None and if_match.strip() != "*" and view.etag not in [t.strip() for t in if_match.split(",")]:
         raise PreconditionFailed()
+
+
+def _content(record: Mapping[str, Value]) -> str:
+    return json.dumps({k: str(v) for k, v in record.items() if k not in SYSTEM_FIELDS}, sort_keys=True)
 
 
 def _stamp(table: Table, access: Access, now: dt.datetime) -> dict[str, Value]:

@@ -123,7 +123,7 @@ class Scenarios:
     # Scenario 5
     def client_enrollments(self, personal_id: str, access: Access, page: Page, *, project_id: str | None,
                            entry_from: dt.date | None, exit_to: dt.date | None) -> PageOf:
-        read_record(self.store, MODEL.tables["Client"], personal_id, access)
+        personal_id = read_record(self.store, MODEL.tables["Client"], personal_id, access).key
         rows = self._select("client_enrollments", access, page, pid=ox.Literal(personal_id),
                             projectId=_str(project_id), entryFrom=_date(entry_from), exitTo=_date(exit_to),
                             funder=None, projectType=None, asOf=None)
@@ -171,7 +171,7 @@ class Scenarios:
     # Scenario 10
     def client_changes(self, personal_id: str, access: Access, *, since: dt.datetime, until: dt.datetime
                        ) -> list[dict[str, Value | str | None]]:
-        read_record(self.store, MODEL.tables["Client"], personal_id, access, include_deleted=True)
+        personal_id = read_record(self.store, MODEL.tables["Client"], personal_id, access, include_deleted=True).key
         rows = self._select("client_changes", access, pid=ox.Literal(personal_id), since=_datetime(since),
                             until=_datetime(until))
         by_class = {t.cls: t for t in MODEL.tables.values()}
@@ -206,7 +206,7 @@ class Scenarios:
     # Scenario 11
     def client_services(self, personal_id: str, access: Access, page: Page, *, date_from: dt.date | None,
                         date_to: dt.date | None) -> PageOf:
-        read_record(self.store, MODEL.tables["Client"], personal_id, access)
+        personal_id = read_record(self.store, MODEL.tables["Client"], personal_id, access).key
         rows = self._select("client_services", access, page, pid=ox.Literal(personal_id),
                             **{"from": _date(date_from), "to": _date(date_to)})
         result = paged([r["key"].value for r in rows], page)

@@ -47,16 +47,14 @@ class Finding:
 class RecordValidator:
     """Loads the shapes once, split per table, and validates records against them.
 
-    Thread-safe: each table's shapes are used under their own lock (pyshacl's shape objects
-    are not meant to be shared by concurrent runs), so records of different tables are
-    checked in parallel and records of one table one at a time.
+    Thread-safe: a pyshacl run changes its shapes graph and shape objects (system triples,
+    advanced-mode flags), so each table's shapes are used under their own lock: records of
+    different tables are checked in parallel, records of one table one at a time.
     """
 
     def __init__(self) -> None:
-        graphs = shapes_by_table(load_shapes())
-        self._graphs = graphs
-        self._shapes = {name: _harvested(graph) for name, graph in graphs.items()}
-        self._locks = {name: threading.Lock() for name in graphs}
+        self._shapes = {name: _harvested(graph) for name, graph in shapes_by_table(load_shapes()).items()}
+        self._locks = {name: threading.Lock() for name in self._shapes}
 
     def validate(self, table: Table, quads: list[ox.Quad], store: Store,
                  graphs: Sequence[str] | None) -> list[Finding]:
@@ -65,13 +63,14 @@ class RecordValidator:
         The quads may hold the record once per graph it is written to (a client record in
         each project) and other records written with it; only records of `table` are checked.
         """
-        triples = [(q.subject, q.predicate, q.object) for q in quads]
-        triples += neighbours(table, triples, store, graphs)
+        own = [(q.subject, q.predicate, q.object) for q in quads]
+        data = _data_graph(own + neighbours(table, own, store, graphs))
+        shapes = self._shapes[table.name]
         with self._locks[table.name]:
-            validator = Validator(_data_graph(triples), shacl_graph=self._graphs[table.name], options=dict(_OPTIONS))
-            validator.shacl_graph = self._shapes[table.name]
+            validator = Validator(data, shacl_graph=shapes.graph, options=dict(_OPTIONS))
+            validator.shacl_graph = shapes  # reuse the shapes harvested at start-up
             _, report, _ = validator.run()
-        return findings(table, report, triples)
+        return findings(table, report, own)
 
 
 def _harvested(graph: Graph) -> ShapesGraph:
@@ -84,11 +83,10 @@ def neighbours(table: Table, triples: list[tuple], store: Store,
                graphs: Sequence[str] | None) -> list[tuple]:
     """Type and literal fields of the records this one links to, as the caller sees them."""
     ups = {link.up for link in table.links}
-    targets = sorted({o.value for _, p, o in triples if p.value in ups})
+    targets = sorted({ntriples_term(o) for _, p, o in triples if p.value in ups})
     if not targets:
         return []
-    sparql = _NEIGHBOURS.format(subjects=" ".join(ntriples_term(ox.NamedNode(t)) for t in targets),
-                                rdf_type=RDF_TYPE)
+    sparql = _NEIGHBOURS.format(subjects=" ".join(targets), rdf_type=RDF_TYPE)
     return [(row["s"], row["p"], row["o"]) for row in store.select(sparql, graphs=graphs)]
 
 
@@ -99,8 +97,8 @@ def _data_graph(triples: Iterable[tuple]) -> DataGraph:
 
 
 def findings(table: Table, report: Graph, triples: list[tuple]) -> list[Finding]:
-    """pyshacl's results about records of `table` as field-level findings; results about the
-    neighbours (there for context) are dropped."""
+    """pyshacl's results about the records of `table` among `triples`, as field-level
+    findings; results about the neighbours (there for context) are dropped."""
     records = {s.value for s, p, o in triples if p.value == RDF_TYPE and o.value == table.cls}
     stored = {(s.value, p.value): o.value for s, p, o in triples if isinstance(o, ox.Literal)}
     out = set()

@@ -1,0 +1,154 @@
+"""Persons, client records and deduplication: matching, the review queue, merge and split."""
+
+from __future__ import annotations
+
+from flask import Response, request
+from flask_smorest import Blueprint
+
+from hmis_ld.api import params, render
+from hmis_ld.api.auth import require
+from hmis_ld.api.context import current_access, services
+from hmis_ld.api.schemas import patch_schema
+from hmis_ld.dedup import describe_method
+from hmis_ld.model import MODEL
+from hmis_ld.service.dedup import Intake
+from hmis_ld.service.problems import FieldProblem, Invalid, NotFound
+from hmis_ld.service.records import RecordView, read_record, read_records
+
+blp = Blueprint("identity", __name__, url_prefix="/api/v1",
+                description="Deduplication, persons (PersonalID) and durable client records (ClientID)")
+CLIENT = MODEL.tables["Client"]
+
+
+def intake_response(intake: Intake) -> Response:
+    """201 for a new client record, 200 when the caller's project already holds this person."""
+    extra: dict[str, object] = {"match": {"grade": intake.grade, "review": intake.review}}
+    if intake.warnings:
+        extra["warnings"] = [w.__dict__ for w in intake.warnings]
+    location = f"{request.host_url.rstrip('/')}/api/v1/clients/{intake.view.key}" if intake.created else None
+    return render.record_response(intake.view, services().store, current_access(), 201 if intake.created else 200,
+                                  extra, location)
+
+
+def create_client() -> Response:
+    intake = services().dedup.create(request.get_json(silent=True), current_access(),
+                                     owner_project=params.arg("ProjectID"))
+    return intake_response(intake)
+
+
+@blp.route("/client/match", methods=["POST"])
+@blp.doc(summary="Graded candidates (certain, probable, possible) among the clients you may see; creates nothing",
+         requestBody={"required": True, "content": {"application/json": {"schema": patch_schema(CLIENT)}}})
+def client_match() -> Response:
+    matches = services().dedup.match_body(request.get_json(silent=True), current_access())
+    views = read_records(services().store, CLIENT, [str(m.personal_id) for m in matches if m.personal_id],
+                         current_access())
+    return render.json_response({"candidates": [
+        {"grade": m.grade, "score": round(m.score, 4), "evidence": dict(m.evidence), "rules": list(m.rules),
+         "client": views[m.personal_id].json()} for m in matches if m.personal_id in views]})
+
+
+@blp.route("/dedup/method", methods=["GET"])
+@blp.doc(summary="The matching method in force: fields, rules, weights and thresholds")
+def dedup_method() -> Response:
+    return render.json_response(describe_method(services().dedup.config))
+
+
+@blp.route("/matches", methods=["GET"])
+@blp.doc(summary="Match reviews waiting for a decision (admin)",
+         parameters=[{"name": "status", "in": "query", "schema": {"type": "string",
+                                                                  "enum": ["open", "accepted", "rejected"]}}])
+@require("admin")
+def matches() -> Response:
+    return render.json_response({"matches": services().dedup.reviews(params.arg("status") or "open")})
+
+
+@blp.route("/matches/<string:review_id>", methods=["POST"])
+@blp.doc(summary="Accept (merge the two persons) or reject (never link them automatically) a match (admin)",
+         requestBody={"content": {"application/json": {"schema": {
+             "type": "object", "required": ["decision"],
+             "properties": {"decision": {"type": "string", "enum": ["accept", "reject"]}}}}}})
+@require("admin")
+def decide(review_id: str) -> Response:
+    body = request.get_json(silent=True)
+    decision = body.get("decision") if isinstance(body, dict) else None
+    if decision not in ("accept", "reject"):
+        raise Invalid([FieldProblem("decision", None, "accept or reject")], status=400)
+    return render.json_response(services().dedup.decide(review_id, decision == "accept", current_access()))
+
+
+@blp.route("/persons/<string:PersonalID>", methods=["GET"])
+@blp.doc(summary="A person: its surviving PersonalID, client records (ClientIDs) and history (admin)")
+@require("admin")
+def person(PersonalID: str) -> Response:  # noqa: N803
+    identity = services().identity
+    survivor = identity.resolve([PersonalID])[PersonalID]
+    records = identity.records(survivor)
+    if not records:
+        raise NotFound("person")
+    return render.json_response({"PersonalID": survivor, "asked": PersonalID,
+                                 "ClientIDs": sorted(r.client_id for r in records),
+                                 "history": identity.history(survivor)})
+
+
+@blp.route("/persons/merge", methods=["POST"])
+@blp.doc(summary="Merge one person into another (admin); the merged PersonalID keeps resolving",
+         requestBody={"content": {"application/json": {"schema": {
+             "type": "object", "required": ["survivor", "merged"],
+             "properties": {"survivor": {"type": "string"}, "merged": {"type": "string"}}}}}})
+@require("admin")
+def merge() -> Response:
+    body = request.get_json(silent=True) or {}
+    if not isinstance(body, dict) or not all(isinstance(body.get(k), str) for k in ("survivor", "merged")):
+        raise Invalid([FieldProblem(None, None, "give survivor and merged PersonalIDs")], status=400)
+    survivor = services().identity.merge(body["survivor"], body["merged"], current_access())
+    return render.json_response({"PersonalID": survivor})
+
+
+@blp.route("/persons/<string:PersonalID>/split", methods=["POST"])
+@blp.doc(summary="Move some client records to a new person (admin); the two are never linked automatically again",
+         requestBody={"content": {"application/json": {"schema": {
+             "type": "object", "required": ["ClientIDs"],
+             "properties": {"ClientIDs": {"type": "array", "items": {"type": "string"}}}}}}})
+@require("admin")
+def split(PersonalID: str) -> Response:  # noqa: N803
+    body = request.get_json(silent=True)
+    ids = body.get("ClientIDs") if isinstance(body, dict) else None
+    if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
+        raise Invalid([FieldProblem("ClientIDs", None, "a list of ClientIDs")], status=400)
+    return render.json_response({"PersonalID": services().identity.split(PersonalID, ids, current_access())},
+                                status=201)
+
+
+def _client_record(client_id: str) -> RecordView:
+    """One client record by its durable ClientID, as the caller may see it."""
+    svc = services()
+    found = svc.identity.record_by_client_id(client_id)
+    if found is None:
+        raise NotFound("client record")
+    view = read_record(svc.store, CLIENT, svc.identity.person_of(found.subject), current_access())
+    if found.subject not in view.versions:
+        raise NotFound("client record")
+    return RecordView(CLIENT, view.key, view.versions[found.subject], [(found.subject, found.graph)], found.subject,
+                      {found.subject: view.versions[found.subject]})
+
+
+@blp.route("/clientrecords/<string:ClientID>", methods=["GET"])
+@blp.doc(summary="One client record by its durable ClientID")
+def client_record(ClientID: str) -> Response:  # noqa: N803
+    view = _client_record(ClientID)
+    return render.record_response(view, services().store, current_access(), extra={"ClientID": ClientID})
+
+
+@blp.route("/clientrecords/<string:ClientID>", methods=["PATCH"])
+@blp.doc(summary="Update one client record (the unambiguous write target when a person has several)",
+         requestBody={"content": {"application/json": {"schema": patch_schema(CLIENT)}}})
+def client_record_update(ClientID: str) -> Response:  # noqa: N803
+    view = _client_record(ClientID)
+    updated, warnings = services().writer.update_view(view, request.get_json(silent=True), current_access(),
+                                                      if_match=request.headers.get("If-Match"))
+    extra: dict[str, object] = {"ClientID": ClientID}
+    if warnings:
+        extra["warnings"] = [w.__dict__ for w in warnings]
+    return render.record_response(updated, services().store, current_access(), extra=extra)
+

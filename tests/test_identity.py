@@ -1,0 +1,145 @@
+"""Deduplication on intake, persons and durable client records, over HTTP."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from hmis_ld.api import create_app
+from hmis_ld.store import EmbeddedStore
+
+from conftest import signed_in
+from hud_files import read_rows
+
+NEW_PERSON = {"FirstName": "Marguerite", "LastName": "Okonkwo-Reyes", "NameDataQuality": 1, "SSN": "412553817",
+              "SSNDataQuality": 1, "DOB": "1981-04-17", "DOBDataQuality": 1, "AmIndAKNative": 0, "Asian": 0,
+              "BlackAfAmerican": 1, "HispanicLatinao": 0, "MidEastNAfrican": 0, "NativeHIPacific": 0, "White": 0,
+              "VeteranStatus": 0}
+
+
+@pytest.fixture
+def app(demo_dump: bytes):
+    store = EmbeddedStore()
+    store.bulk_load(ox.parse(demo_dump, format=ox.RdfFormat.N_QUADS))
+    return create_app({"STORE": store, "TESTING": True})
+
+
+@pytest.fixture
+def admin(app):
+    return signed_in(app, "admin", ("all:read", "all:write", "pii:read", "admin", "audit"))
+
+
+def _project_with_clients(demo_csv: Path) -> tuple[str, str]:
+    enrollment = read_rows(demo_csv / "Enrollment.csv")[0]
+    return enrollment["ProjectID"], enrollment["PersonalID"]
+
+
+def test_same_person_twice_links_to_one_person(admin) -> None:
+    first = admin.post("/api/v1/client", json=NEW_PERSON)
+    assert first.status_code == 201 and first.get_json()["match"]["grade"] is None
+    pid = first.get_json()["PersonalID"]
+    again = admin.post("/api/v1/clients", json={**NEW_PERSON, "FirstName": "MARGUERITE"})
+    assert again.status_code == 200, again.get_json()
+    assert again.get_json()["PersonalID"] == pid and again.get_json()["match"]["grade"] == "certain"
+
+
+def test_uncertain_match_creates_and_queues_a_review_then_accept_merges(admin) -> None:
+    pid = admin.post("/api/v1/client", json=NEW_PERSON).get_json()["PersonalID"]
+    typo = {**NEW_PERSON, "FirstName": "Margarite", "LastName": "Okonkwo", "SSN": "", "SSNDataQuality": 99}
+    second = admin.post("/api/v1/client", json=typo)
+    assert second.status_code == 201, second.get_json()
+    other = second.get_json()["PersonalID"]
+    grade = second.get_json()["match"]["grade"]
+    assert other != pid and grade in ("probable", "possible")
+    queue = admin.get("/api/v1/matches").get_json()["matches"]
+    review = next(r for r in queue if set(r["PersonalIDs"]) == {pid, other})
+    assert all(str(v) not in ("Margarite", "Okonkwo") for v in review["evidence"].values())
+    decided = admin.post(f"/api/v1/matches/{review['id']}", json={"decision": "accept"}).get_json()
+    survivor = decided["PersonalID"]
+    gone = other if survivor == pid else pid
+    assert admin.get(f"/api/v1/clients/{gone}").get_json()["PersonalID"] == survivor
+    person = admin.get(f"/api/v1/persons/{gone}").get_json()
+    assert person["PersonalID"] == survivor and len(person["ClientIDs"]) == 2
+    assert [h["operation"] for h in person["history"]] == ["merge"]
+    audit = admin.get("/api/v1/audit?since=2000-01-01T00:00:00").get_json()["entries"]
+    assert any(e["operation"] == "merge" for e in audit)
+
+
+def test_merge_split_and_no_automatic_re_merge(admin, demo_csv: Path) -> None:
+    clients = read_rows(demo_csv / "Client.csv")
+    a, b = clients[0]["PersonalID"], clients[1]["PersonalID"]
+    merged = admin.post("/api/v1/persons/merge", json={"survivor": a, "merged": b})
+    assert merged.status_code == 200 and merged.get_json()["PersonalID"] == a
+    assert admin.get(f"/api/v1/clients/{b}").get_json()["PersonalID"] == a
+    enrollments = admin.get(f"/api/v1/client/{b}/enrollments").get_json()["enrollments"]
+    expected = {e["EnrollmentID"] for e in read_rows(demo_csv / "Enrollment.csv") if e["PersonalID"] in (a, b)}
+    assert {e["EnrollmentID"] for e in enrollments} == expected
+    assert all(e["PersonalID"] == a for e in enrollments)
+    conflict = admin.patch(f"/api/v1/client/{a}", json={"NameSuffix": "Jr."})
+    assert conflict.status_code == 409 and "ClientIDs" in conflict.get_json()["detail"]
+    person = admin.get(f"/api/v1/persons/{a}").get_json()
+    record = admin.get(f"/api/v1/clientrecords/{person['ClientIDs'][0]}")
+    assert record.status_code == 200
+    patched = admin.patch(f"/api/v1/clientrecords/{person['ClientIDs'][0]}", json={"NameSuffix": "Jr."})
+    assert patched.status_code == 200 and patched.get_json()["NameSuffix"] == "Jr."
+    b_records = [c for c in person["ClientIDs"]
+                 if admin.get(f"/api/v1/clientrecords/{c}").get_json()["FirstName"] == clients[1]["FirstName"]]
+    split = admin.post(f"/api/v1/persons/{a}/split", json={"ClientIDs": b_records})
+    assert split.status_code == 201
+    new_pid = split.get_json()["PersonalID"]
+    moved = admin.get(f"/api/v1/client/{new_pid}/enrollments").get_json()["enrollments"]
+    assert {e["EnrollmentID"] for e in moved} == {e["EnrollmentID"] for e in read_rows(demo_csv / "Enrollment.csv")
+                                                  if e["PersonalID"] == b}
+    again = admin.post("/api/v1/persons/merge", json={"survivor": a, "merged": new_pid})
+    assert again.status_code == 409
+
+
+def test_twenty_concurrent_creates_of_one_person_make_one_person(app) -> None:
+    client = signed_in(app, "intake", ("all:read", "all:write", "pii:read"))
+    results: list[tuple[int, str]] = []
+    lock = threading.Lock()
+
+    def post() -> None:
+        response = app.test_client().post("/api/v1/client", json=NEW_PERSON,
+                                          headers={"Authorization": client.environ_base["HTTP_AUTHORIZATION"]})
+        with lock:
+            results.append((response.status_code, response.get_json()["PersonalID"]))
+
+    threads = [threading.Thread(target=post) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len({pid for _, pid in results}) == 1
+    assert sorted(status for status, _ in results) == [200] * 19 + [201]
+
+
+def test_a_match_the_caller_cannot_see_looks_like_a_new_person(app, demo_csv: Path) -> None:
+    project, _ = _project_with_clients(demo_csv)
+    enrollments = read_rows(demo_csv / "Enrollment.csv")
+    in_project = {e["PersonalID"] for e in enrollments if e["ProjectID"] == project}
+    hidden = next(c for c in read_rows(demo_csv / "Client.csv")
+                  if c["PersonalID"] not in in_project and c["SSNDataQuality"] == "1" and c["DOB"])
+    worker = signed_in(app, "worker", (f"project:{project}:read", f"project:{project}:write", "pii:read"))
+    body = {k: hidden[k] for k in ("FirstName", "LastName", "SSN", "DOB")}
+    body.update({k: int(hidden[k]) for k in ("NameDataQuality", "SSNDataQuality", "DOBDataQuality", "AmIndAKNative",
+                                             "Asian", "BlackAfAmerican", "HispanicLatinao", "MidEastNAfrican",
+                                             "NativeHIPacific", "White", "VeteranStatus")})
+    assert worker.post("/api/v1/client/match", json=body).get_json() == {"candidates": []}
+    created = worker.post(f"/api/v1/client?ProjectID={project}", json=body)
+    fresh = worker.post(f"/api/v1/client?ProjectID={project}", json={**NEW_PERSON})
+    assert created.status_code == fresh.status_code == 201
+    assert created.get_json()["match"] == fresh.get_json()["match"] == {"grade": None, "review": None}
+    assert created.get_json()["PersonalID"] != hidden["PersonalID"]
+    admin = signed_in(app, "admin2", ("admin",))
+    queued = admin.get("/api/v1/matches").get_json()["matches"]
+    assert any(set(r["PersonalIDs"]) == {hidden["PersonalID"], created.get_json()["PersonalID"]} for r in queued)
+
+
+def test_method_is_published(admin) -> None:
+    method = admin.get("/api/v1/dedup/method").get_json()
+    text = str(method).lower()
+    assert "certain" in text and "probable" in text and "ssn" in text
