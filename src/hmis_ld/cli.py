@@ -49,6 +49,19 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("grant", help=f"one of: {grants.HELP}")
         _store_arg(p)
 
+    persons = sub.add_parser("persons", help="show, merge and split persons (HMIS 5.08 PersonalID)")
+    persons_sub = persons.add_subparsers(dest="action", required=True)
+    show = persons_sub.add_parser("show", help="a person's surviving PersonalID, ClientIDs and history")
+    show.add_argument("personal_id")
+    merge = persons_sub.add_parser("merge", help="merge one person into another")
+    merge.add_argument("survivor")
+    merge.add_argument("merged")
+    split = persons_sub.add_parser("split", help="move client records to a new person")
+    split.add_argument("personal_id")
+    split.add_argument("client_ids", nargs="+", metavar="CLIENT_ID")
+    for p in (show, merge, split):
+        _store_arg(p)
+
     token = sub.add_parser("token", help="print a fresh access token for an account (last line)")
     token.add_argument("name")
     _store_arg(token)
@@ -63,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     commands = {"serve": _serve, "import-csv": _import, "export-csv": _export, "demo": _demo, "users": _users,
-                "token": _token}
+                "persons": _persons, "token": _token}
     return commands[args.command](args)
 
 
@@ -86,6 +99,35 @@ def _users(args: argparse.Namespace) -> int:
             accounts.revoke(args.name, args.grant)
     except AccountError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        store.close()
+    return 0
+
+
+def _persons(args: argparse.Namespace) -> int:
+    import json
+    from dataclasses import replace
+
+    from hmis_ld.authz import SYSTEM
+    from hmis_ld.service.identity import Identity
+    from hmis_ld.service.problems import Problem
+
+    store = open_store(store_path(args.store))
+    access = replace(SYSTEM, user_id="cli", account="cli")
+    identity = Identity(store)
+    try:
+        if args.action == "merge":
+            print(identity.merge(args.survivor, args.merged, access))
+        elif args.action == "split":
+            print(identity.split(args.personal_id, args.client_ids, access))
+        else:
+            survivor = identity.resolve([args.personal_id])[args.personal_id]
+            print(json.dumps({"PersonalID": survivor,
+                              "ClientIDs": sorted(r.client_id for r in identity.records(survivor)),
+                              "history": identity.history(survivor)}, indent=1))
+    except Problem as exc:
+        print(f"error: {exc.detail}", file=sys.stderr)
         return 2
     finally:
         store.close()
