@@ -205,21 +205,46 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+DEMO_GRANTS = ("all:read", "all:write", "pii:read", "sparql", "audit", "admin")
+
+
 def _serve(args: argparse.Namespace) -> int:
     from hmis_ld.api import create_app
 
     path = store_path(args.store)
     if args.demo:
-        probe = open_store(path)
-        empty = probe.is_empty()
-        probe.close()
-        if empty:
-            print(f"loading {DEMO_CLIENTS} demo clients into {path} ...")
-            load_demo(path, DEMO_CLIENTS, 2026)
+        _prepare_demo(path)
     app = create_app({"STORE_PATH": str(path)})
     print(f"serving {path} on http://{args.host}:{args.port}/api/v1/ (docs: /api/v1/docs)")
     app.run(host=args.host, port=args.port, threaded=False)
     return 0
+
+
+def _prepare_demo(path: Path) -> None:
+    """Demo data in an empty store, and a demo account with a fresh random secret (never a
+    default password) when the store has no accounts yet."""
+    from hmis_ld.authz.accounts import Accounts
+    from hmis_ld.authz.tokens import Issuer
+
+    probe = open_store(path)
+    empty = probe.is_empty()
+    probe.close()
+    if empty:
+        print(f"loading {DEMO_CLIENTS} demo clients into {path} ...")
+        load_demo(path, DEMO_CLIENTS, 2026)
+    store = open_store(path)
+    try:
+        accounts = Accounts(store)
+        if not accounts.all():
+            secret = accounts.add("demo")
+            for grant in DEMO_GRANTS:
+                accounts.grant("demo", grant)
+            token = Issuer(store, os.environ.get("HMIS_LD_AUTH_ISSUER", "hmis-ld"),
+                           os.environ.get("HMIS_LD_AUTH_AUDIENCE", "hmis-ld-api")).issue("demo", set(DEMO_GRANTS))
+            print(f"demo account: client_id=demo client_secret={secret}")
+            print(f"a token for the next hour (Authorization: Bearer ...):\n{token}")
+    finally:
+        store.close()
 
 
 if __name__ == "__main__":

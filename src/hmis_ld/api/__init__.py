@@ -27,6 +27,7 @@ DOCS_ASSETS = "/api/v1/docs/assets"
 def create_app(config: Mapping[str, object] | None = None) -> Flask:
     """`config` needs STORE (a Store) or STORE_PATH; everything else has a default."""
     app = Flask(__name__)
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # keep HUD's field order
     app.config.update(
         API_TITLE="HMIS linked-data API",
         API_VERSION=__version__,
