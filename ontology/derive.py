@@ -170,14 +170,18 @@ _RULE = re.compile(
 _CONDITION = re.compile(r"(?:and\s+)?(?P<field>[A-Za-z][\w. ]*?)\s+(?P<op>=|is not)\s+(?P<code>\d+)\s*", re.I)
 
 
-def conditional_rules(hud: Path, tables: dict[str, dict], lists: dict[str, list[tuple[str, str]]]) -> list[dict]:
+Lists = dict[str, list[tuple[str, str]]]
+
+
+def conditional_rules(hud: Path, tables: dict[str, dict], lists: Lists) -> list[dict]:
     """The spec's validation sheet as data: codes a field may (`in`) or may not (`not_in`)
     take, either always or when other fields of the record hold given codes."""
     with open(hud / "FY2026_CSV_Lists_Validation.csv", encoding="utf-8-sig", newline="") as f:
-        return [_conditional_rule(row, tables[row["CSV"].strip()]["fields"], lists) for row in csv.DictReader(f)]
+        rows = list(csv.DictReader(f))
+    return [_conditional_rule(row, tables[row["CSV"].strip()]["fields"], lists) for row in rows]
 
 
-def _conditional_rule(row: dict, fields: list[dict], lists: dict[str, list[tuple[str, str]]]) -> dict:
+def _conditional_rule(row: dict, fields: list[dict], lists: Lists) -> dict:
     table, kind, text = row["CSV"].strip(), row["ValidationType"].strip().lower(), row["Validation"].strip()
     rule = {"table": table, "field": _resolve(fields, row["Name"])}
     if kind == "notinlist":

@@ -10,7 +10,8 @@
 Shapes are named by IRIs (`urn:hmis-ld:shape:Client-SSN`) and written in model order,
 so regenerating gives the same text. Hand-written business rules live in rules.ttl.
 
-Usage: python shapes/generate.py   (rewrites shapes/generated.ttl next to this file)
+Usage: python shapes/generate.py   (hmis_ld importable, e.g. `pip install -e .`; rewrites
+shapes/generated.ttl next to this file)
 """
 
 from __future__ import annotations
@@ -107,7 +108,9 @@ def link_shape(table: Table, link: Link) -> str:
 def rule_iri(rule: dict) -> str:
     if not rule["when"]:
         return shape_iri(rule["table"], rule["field"], "excluded")
-    conditions = [part for c in rule["when"] for part in (c["field"], *(["not"] if c["negated"] else []), c["code"])]
+    conditions = []
+    for c in rule["when"]:
+        conditions += [c["field"], "not", c["code"]] if c["negated"] else [c["field"], c["code"]]
     return shape_iri(rule["table"], rule["field"], "if", *conditions)
 
 
@@ -116,7 +119,9 @@ def rule_message(rule: dict) -> str:
     if rule["kind"] == "not_in":
         return f"{field} may not use these codes of list {rule['list']} here: {', '.join(rule['codes'])}"
     allowed = f"a code of HUD list {rule['list']}" if rule["list"] else f"one of {', '.join(rule['codes'])}"
-    conditions = " and ".join(f"{c['field']} is {'not ' if c['negated'] else ''}{c['code']}" for c in rule["when"])
+    conditions = " and ".join(
+        f"{c['field']} is {'not ' if c['negated'] else ''}{c['code']}" for c in rule["when"]
+    )
     return f"{field} must be {allowed} when {conditions}"
 
 
@@ -127,25 +132,30 @@ def rule_shape(rule: dict) -> str:
     if rule["kind"] == "not_in":
         codes = " ".join(code(f, c) for c in rule["codes"])
         pairs += [("sh:not", f"[ sh:in ( {codes} ) ]"), ("sh:message", string(rule_message(rule)))]
-        return statement(rule_iri(rule), pairs)
-    patterns = []
-    for c in rule["when"]:
-        other = table.by_name[c["field"]]
-        if c["negated"]:
-            patterns.append(f"$this <{other.iri}> ?{other.name} . FILTER (?{other.name} != {sparql_code(other, c['code'])})")
-        else:
-            patterns.append(f"$this <{other.iri}> {sparql_code(other, c['code'])} .")
-    select = "\n".join([
-        "SELECT $this ?value WHERE {",
-        "            $this $PATH ?value .",
-        *(f"            {p}" for p in patterns),
-        f"            FILTER (?value NOT IN ({', '.join(sparql_code(f, c) for c in rule['codes'])}))",
-        "        }",
-    ])
-    sparql = f'[\n        a sh:SPARQLConstraint ;\n        sh:message {string(rule_message(rule))} ;\n' \
-             f'        sh:select """{select}"""\n    ]'
-    pairs.append(("sh:sparql", sparql))
+    else:
+        pairs.append(("sh:sparql", sparql_constraint(rule_message(rule), rule_query(table, f, rule))))
     return statement(rule_iri(rule), pairs)
+
+
+def rule_query(table: Table, f: Field, rule: dict) -> list[str]:
+    """SELECT lines finding a value outside the rule's codes while its conditions hold.
+    Variables are numbered: pyshacl rejects text like `?YearEnteredService ` as a SERVICE call."""
+    lines = ["SELECT $this ?value WHERE {", "    $this $PATH ?value ."]
+    for i, c in enumerate(rule["when"], 1):
+        other = table.by_name[c["field"]]
+        value = sparql_code(other, c["code"])
+        if c["negated"]:
+            lines.append(f"    $this <{other.iri}> ?when{i} . FILTER (?when{i} != {value})")
+        else:
+            lines.append(f"    $this <{other.iri}> {value} .")
+    codes = ", ".join(sparql_code(f, c) for c in rule["codes"])
+    return [*lines, f"    FILTER (?value NOT IN ({codes}))", "}"]
+
+
+def sparql_constraint(message: str, select: list[str]) -> str:
+    query = "\n".join(f"        {line}" for line in select).lstrip()
+    return (f"[\n        a sh:SPARQLConstraint ;\n        sh:message {string(message)} ;\n"
+            f'        sh:select """{query}"""\n    ]')
 
 
 def conditional_rules() -> list[dict]:
