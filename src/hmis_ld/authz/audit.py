@@ -25,7 +25,7 @@ def entry(access: Access, operation: str, table: str, records: Iterable[tuple[st
     """Quads of one audit activity. `records`: (subject IRI if known, record key) pairs."""
     graph = ox.NamedNode(iris.AUDIT)
     activity = ox.NamedNode(f"{iris.BASE}audit:{uuid.uuid4().hex}")
-    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0, tzinfo=None)
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0, tzinfo=None)
 
     def q(p: str, o: ox.NamedNode | ox.Literal) -> ox.Quad:
         return ox.Quad(activity, ox.NamedNode(p), o, graph)

@@ -8,14 +8,14 @@ in the parallel PII graph.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import pyoxigraph as ox
 
 from hmis_ld.model import iris
 from hmis_ld.model.derived import derived_quads
-from hmis_ld.model.schema import MODEL, RDF_TYPE, Table
+from hmis_ld.model.schema import RDF_TYPE, Table
 from hmis_ld.model.values import Value, from_literal, to_literal
 from hmis_ld.store.base import Term
 
@@ -71,17 +71,3 @@ def record_from_triples(table: Table, triples: Iterable[tuple[ox.NamedNode, Term
         if f is not None and isinstance(obj, ox.Literal):
             out[f.name] = from_literal(f, obj)
     return {f.name: out[f.name] for f in table.fields if f.name in out}
-
-
-def group_by_subject(rows: Iterable[tuple[ox.NamedNode, ox.NamedNode, Term]]) -> Iterator[tuple[str, list]]:
-    """(s, p, o) rows sorted or grouped by subject -> (subject, [(p, o), ...])."""
-    current: str | None = None
-    bucket: list = []
-    for s, p, o in rows:
-        if s.value != current:
-            if current is not None:
-                yield current, bucket
-            current, bucket = s.value, []
-        bucket.append((p, o))
-    if current is not None:
-        yield current, bucket

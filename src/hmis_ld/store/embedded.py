@@ -75,9 +75,6 @@ class EmbeddedStore(Store):
         lines = sorted(str(q) + " ." for q in self._store.quads_for_pattern(None, None, None, None))
         return ("\n".join(lines) + "\n").encode()
 
-    def quad_count(self) -> int:
-        return len(self._store)
-
     def close(self) -> None:
         if self.path is not None:
             self._store.flush()
