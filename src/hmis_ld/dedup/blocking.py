@@ -2,9 +2,9 @@
 
 Two records are compared only when they share a key. Each key survives a different kind of
 error (a nickname, a new surname, a swapped day and month, a mistyped year, a missing SSN), so a
-duplicate with one or two errors still shares at least one; each combines two fields, so a key
-stays selective as the store grows. The keys hold SSN digits and dates: they are PII and belong
-beside the values they derive from.
+duplicate with one or two errors still shares at least one; all but the full SSN combine two
+fields, so a key stays selective as the store grows. The keys hold SSN digits and dates: they
+are PII and belong beside the values they derive from.
 """
 
 from __future__ import annotations
@@ -17,17 +17,17 @@ from hmis_ld.dedup.strings import nysiis
 KEYS = {
     "ssn": "full valid SSN",
     "ssn4-year": "last four SSN digits + birth year",
-    "last-year": "NYSIIS of the last name (and of each part of a compound one) + birth year",
-    "first-dob": "NYSIIS of the formal first name (Bob -> Robert) + full DOB",
     "initial-dob": "initial of the first name and, separately, of the last name + full DOB "
                    "(survives a new surname and first and last names entered the other way round)",
     "ssn4-initial": "last four SSN digits + initial of the formal first name (survives a missing DOB)",
-    "name": "NYSIIS of the formal first name and of the last name, in either order (survives a missing "
-            "or mistyped DOB; common names share it, so it is the least selective key)",
+    "name": "NYSIIS of the formal first name (Bob -> Robert) and of the last name (or of each part of "
+            "a compound one), in either order: survives a nickname, a typo, or a missing or mistyped DOB; "
+            "common names share it, so it is the least selective key",
 }
 
 
 def blocking_keys(record: Mapping[str, object] | Features) -> set[str]:
+    """Keys of a record, `kind:value...` (kinds in KEYS); non-identifying values give none."""
     f = prepare(record)
     keys: set[str] = set()
     year = f.dob.value.year if f.dob else None
@@ -42,9 +42,6 @@ def blocking_keys(record: Mapping[str, object] | Features) -> set[str]:
     if last4:
         keys.update(f"ssn4-initial:{last4}:{name[0]}" for name in f.first_formal)
     keys.update("name:" + ":".join(sorted((first, last))) for first in firsts for last in lasts)
-    if year:
-        keys.update(f"last-year:{code}:{year}" for code in lasts)
     if dob:
-        keys.update(f"first-dob:{code}:{dob}" for code in firsts)
         keys.update(f"initial-dob:{name.key[0]}:{dob}" for name in (f.first, f.last) if name)
     return keys

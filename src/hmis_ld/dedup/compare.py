@@ -51,11 +51,7 @@ def _names(a: Features, b: Features, config: MatchConfig) -> Evidence:
     }
     if "different" in swapped.values() or "unknown" in swapped.values():
         return direct
-    return swapped if _total(swapped, config) > _total(direct, config) else direct
-
-
-def _total(evidence: Evidence, config: MatchConfig) -> float:
-    return sum(config.weights[f].get(level, 0.0) for f, level in evidence.items())
+    return swapped if config.total_weight(swapped) > config.total_weight(direct) else direct
 
 
 def _first(a: Features, b: Features, threshold: float) -> str:

@@ -54,8 +54,8 @@ class MatchConfig:
     levels: Mapping[str, Mapping[str, Level]] = field(default_factory=default_levels)
     prior_log2_odds: float = -16.0
     """log2 of the odds that two records picked at random are one person: about -log2(client
-    records), so -17 suits an HMIS of ~100k records. The score is the posterior probability."""
-    certain: float = 0.9999
+    records), so -16 suits an HMIS of ~65k records. The score is the posterior probability."""
+    certain: float = 0.9999  # least score of each grade; certain also needs no veto (score.py)
     probable: float = 0.5
     possible: float = 0.05
     similar_names: float = 0.9
@@ -65,8 +65,13 @@ class MatchConfig:
 
     @cached_property
     def weights(self) -> dict[str, dict[str, float]]:
-        """field -> level -> weight in bits; a level not listed weighs 0."""
-        return {f: {name: level.weight for name, level in levels.items()} for f, levels in self.levels.items()}
+        """field -> level -> weight in bits."""
+        return {f: {name: spec.weight for name, spec in levels.items()} for f, levels in self.levels.items()}
+
+    def total_weight(self, evidence: Mapping[str, str]) -> float:
+        """Sum of the weights of the levels found; fields and levels not configured weigh 0."""
+        weights = self.weights
+        return sum(weights.get(f, {}).get(level, 0.0) for f, level in evidence.items())
 
 
 DEFAULT_CONFIG = MatchConfig()

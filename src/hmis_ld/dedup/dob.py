@@ -8,7 +8,7 @@ usually January 1st of an estimated year: only its year is compared, loosely.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from hmis_ld.dedup.strings import keying_error
 
@@ -26,6 +26,8 @@ class Dob:
 
 
 def usable_dob(dob: date | None, dob_data_quality: int | None = None) -> Dob | None:
+    if isinstance(dob, datetime):
+        dob = dob.date()
     if dob is None or dob_data_quality in UNKNOWN_QUALITY or dob < EARLIEST:
         return None
     return Dob(dob, dob_data_quality == APPROXIMATE_QUALITY, dob.strftime("%Y%m%d"))

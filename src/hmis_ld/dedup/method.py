@@ -6,7 +6,7 @@ from hmis_ld.dedup.blocking import KEYS
 from hmis_ld.dedup.config import DEFAULT_CONFIG, MatchConfig
 from hmis_ld.dedup.dob import APPROXIMATE_YEARS, EARLIEST
 from hmis_ld.dedup.nicknames import PAIRS
-from hmis_ld.dedup.score import CONFLICTS, TWO_OF_THREE
+from hmis_ld.dedup.score import CONFLICTS, TWINS, TWO_OF_THREE
 from hmis_ld.dedup.ssn import MIN_KNOWN_DIGITS, PLACEHOLDERS
 
 SOURCES = {
@@ -24,7 +24,7 @@ SOURCES = {
 }
 LEVELS = {
     "exact": "equal after normalization",
-    "typo": "one character differs, or two adjacent ones are swapped (DOB: also year off by one)",
+    "typo": "one digit differs (DOB: also two adjacent digits swapped, or the year off by one)",
     "transposed": "two adjacent digits swapped",
     "partial": "every digit known on both sides agrees, at least four of them",
     "swap": "day and month swapped",
@@ -56,7 +56,8 @@ def describe_method(config: MatchConfig = DEFAULT_CONFIG) -> dict[str, object]:
                 f"{len(PLACEHOLDERS)} well-known placeholders and sequences (e.g. 123456789)",
             ],
             "dob_unknown": ["DOBDataQuality 8, 9 or 99", f"dates before {EARLIEST.isoformat()}"],
-            "dob_approximate": f"DOBDataQuality 2: only the year is compared, within {APPROXIMATE_YEARS} years",
+            "dob_approximate": f"DOBDataQuality 2: only the year is compared, within {APPROXIMATE_YEARS} "
+                               "years",
             "names_partial": "NameDataQuality 2 (partial, street or code name): agreement counts, "
                              "disagreement does not",
         },
@@ -81,13 +82,17 @@ def describe_method(config: MatchConfig = DEFAULT_CONFIG) -> dict[str, object]:
              "when": "exact on two or more of: full valid SSN, full name (first and last), DOB",
              "grade": "certain"},
         ],
+        "caps": [
+            {"rule": TWINS, "when": "DOB exact, last names agree, first names differ, and SSNs neither exact "
+                                    "nor partially agreeing", "grade": "possible at most"},
+        ],
         "vetoes": [
             {"veto": name, "field": field, "levels": sorted(levels), "effect": "never certain"}
             for name, (field, levels) in CONFLICTS.items()
         ],
         "grades": {
             "certain": f"no veto, and the deterministic rule or score >= {config.certain}",
-            "probable": f"score >= {config.probable}",
+            "probable": f"score >= {config.probable}, and no cap",
             "possible": f"score >= {config.possible}",
         },
         "thresholds": {"certain": config.certain, "probable": config.probable, "possible": config.possible},

@@ -14,7 +14,7 @@ _GROUPS = """
 abraham abe bram
 albert al bert bertie
 alexander alex al alec lex sandy xander alejandro
-alfred al alf alfie fred freddie
+alfred al alf alfie fred freddie freddy
 allen al
 andrew andy drew andres
 anthony tony ant antonio
@@ -40,7 +40,7 @@ eugene gene
 ezekiel zeke
 francis frank fran frankie
 franklin frank frankie
-frederick fred freddie fritz
+frederick fred freddie freddy fritz
 gabriel gabe gabby
 gerald gerry jerry
 gregory greg
@@ -59,6 +59,7 @@ joseph joe joey jo jose
 joshua josh
 kenneth ken kenny
 lawrence larry lorenzo
+leroy roy lee
 leonard len lenny leo
 louis lou louie luis
 matthew matt matty mateo
@@ -69,6 +70,7 @@ patrick pat paddy patricio
 peter pete pedro
 philip phil phillip felipe
 raymond ray ramon
+reginald reggie reg
 richard rick ricky dick rich richie ricardo
 robert bob bobby rob robbie bert roberto
 ronald ron ronnie
@@ -79,6 +81,7 @@ terrence terry
 theodore ted teddy theo
 thomas tom tommy tomas
 timothy tim timmy
+tyrone ty
 vincent vince vinny
 walter walt wally
 william bill billy will willie liam guillermo
@@ -86,6 +89,7 @@ zachary zach zack
 abigail abby gail
 alexandra alex sandra sandy lexi alejandra
 alice allie alicia
+alexis lexi alex
 amanda mandy
 angela angie
 barbara barb barbie babs

@@ -48,7 +48,7 @@ def match(incoming: Mapping[str, object] | Features,
 
 def assess(a: Features, b: Features, config: MatchConfig = DEFAULT_CONFIG) -> Match | None:
     evidence = compare(a, b, config)
-    weight = sum(config.weights[f].get(level, 0.0) for f, level in evidence.items())
+    weight = config.total_weight(evidence)
     score = 1 / (1 + 2 ** -(weight + config.prior_log2_odds))
     vetoes = tuple(name for name, (f, levels) in CONFLICTS.items() if evidence[f] in levels)
     rules = ((TWO_OF_THREE,) if config.two_of_three and _two_of_three(evidence) else ()) + vetoes

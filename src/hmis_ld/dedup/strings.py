@@ -85,10 +85,9 @@ def nysiis(name: str) -> str:
             chars[i:i + 3] = ["S", "S", "S"]
         elif c == "P" and after == "H":
             chars[i:i + 2] = ["F", "F"]
-        elif c == "H" and (chars[i - 1] not in VOWELS or after not in VOWELS):
-            chars[i] = chars[i - 1]
-        elif c == "W" and chars[i - 1] in VOWELS:
-            chars[i] = chars[i - 1]
+        elif (c == "H" and (chars[i - 1] not in VOWELS or after not in VOWELS)
+              or c == "W" and chars[i - 1] in VOWELS):
+            chars[i] = chars[i - 1]  # a silent H or W takes the sound before it
         if chars[i] != key[-1]:
             key.append(chars[i])
     code = "".join(key)
@@ -109,8 +108,9 @@ def keying_error(a: str, b: str) -> str | None:
     diffs = [i for i in range(len(a)) if a[i] != b[i]]
     if len(diffs) == 1:
         return "typo"
-    if len(diffs) == 2 and diffs[1] == diffs[0] + 1 and a[diffs[0]] == b[diffs[1]] and a[diffs[1]] == b[diffs[0]]:
-        return "transposed"
+    if len(diffs) == 2 and diffs[1] == diffs[0] + 1:
+        i, j = diffs
+        return "transposed" if a[i] == b[j] and a[j] == b[i] else None
     return None
 
 
