@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import threading
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pyoxigraph as ox
 
 from hmis_ld.authz import SYSTEM, Access
 from hmis_ld.dedup import DEFAULT_CONFIG, Match, MatchConfig, blocking_keys, match
 from hmis_ld.model import MODEL, iris
-from hmis_ld.model.derived import BLOCKING_KEY
+from hmis_ld.model.derived import BLOCKING_KEY, CLIENT_ID
 from hmis_ld.model.schema import EXT, HMIS, RDF_TYPE, XSD
 from hmis_ld.model.values import Value
 from hmis_ld.service.identity import REVIEW, Identity
@@ -45,12 +46,19 @@ class Intake:
 
 
 class Deduplicator:
-    def __init__(self, writer: RecordWriter, identity: Identity, config: MatchConfig = DEFAULT_CONFIG):
+    def __init__(self, writer: RecordWriter, identity: Identity, config: MatchConfig | None = None):
         self.writer = writer
         self.store = writer.store
         self.identity = identity
-        self.config = config
+        self.config = config or self._calibrated()
         self._intake = threading.Lock()  # check-and-create is one step (one process per embedded store)
+
+    def _calibrated(self) -> MatchConfig:
+        """The prior odds that two records are one person fall as the store grows: about one
+        in the number of client records (counted at start-up)."""
+        rows = self.store.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ ?c <{CLIENT_ID}> ?id }}")
+        count = max(int(next(rows)["n"].value), 2 ** 12)
+        return replace(DEFAULT_CONFIG, prior_log2_odds=-math.log2(count))
 
     def candidates(self, incoming: Mapping[str, Value | None], access: Access) -> dict[str, dict[str, Value]]:
         """Visible client records sharing a blocking key, by PersonalID."""
