@@ -196,3 +196,17 @@ def test_openapi_and_offline_docs(http) -> None:
     html = page.get_data(as_text=True)
     assert "//cdn" not in html and "unpkg" not in html and "jsdelivr" not in html
     assert http.get("/api/v1/docs/assets/swagger-ui-bundle.js").status_code == 200
+
+
+def test_conditional_get_answers_304_when_unchanged(writable, demo_csv: Path) -> None:
+    http, _ = writable
+    url = f"/api/v1/projects/{_first_row(demo_csv, 'Project')['ProjectID']}"
+    etag = http.get(url).headers["ETag"]
+    assert http.get(url, headers={"If-None-Match": etag}).status_code == 304
+    assert http.get(url, headers={"If-None-Match": '"other"'}).status_code == 200
+
+
+def test_a_bad_value_is_reported_once(writable) -> None:
+    http, _ = writable
+    errors = http.post("/api/v1/clients", json={"NameDataQuality": 7}).get_json()["errors"]
+    assert [e["message"] for e in errors if e["field"] == "NameDataQuality"] == ["not a code of list 3.01.5"]

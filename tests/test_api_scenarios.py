@@ -237,3 +237,8 @@ def test_paging_uses_opaque_cursors_and_reports_no_totals(http) -> None:
     assert 'rel="next"' in link and "cursor=" in link
     tampered = http.get("/api/v1/clients?ProjectType=12&limit=5&cursor=" + link.split("cursor=")[1].split(">")[0])
     assert tampered.status_code == 400
+
+
+def test_coc_code_filter_ignores_letter_case(http) -> None:
+    upper = all_pages(http, "/api/v1/projects?CocCode=XX-501", "projects")
+    assert upper and all_pages(http, "/api/v1/projects?coccode=xx-501", "projects") == upper

@@ -73,7 +73,7 @@ def _register(table: Table, base: str) -> None:
     def read(key: str) -> Response:
         svc = services()
         view = read_record(svc.store, table, key, current_access())
-        if view.etag in request.if_none_match:
+        if request.if_none_match.contains_raw(view.etag):
             return Response(status=304, headers={"ETag": view.etag})
         record_pii_read([view])
         return render.record_response(view, svc.store, current_access())

@@ -177,6 +177,7 @@ def client_enrollments(PersonalID: str) -> Response:  # noqa: N803
          responses={200: {"description": "Projects"}, **problem_responses(400)})
 def projects() -> Response:
     coc = params.arg("CocCode")
+    coc = coc.upper() if coc else None
     if coc is not None and not re.fullmatch(r"[A-Za-z]{2}-\d{3}", coc):
         raise Invalid([FieldProblem("CocCode", coc, "expected two letters, a dash and three digits")], status=400)
     page = services().scenarios.projects(
@@ -221,7 +222,7 @@ def clients() -> Response:
          responses={200: {"description": "Changes, newest first"}, **problem_responses(400, 404)})
 def client_changes(PersonalID: str) -> Response:  # noqa: N803
     until = params.datetime_arg("until") or dt.datetime.now().replace(microsecond=0)
-    since = params.datetime_arg("since") or until - dt.timedelta(days=30)
+    since = params.datetime_arg("since") or max(until, dt.datetime.min + dt.timedelta(days=30)) - dt.timedelta(days=30)
     if since > until:
         raise Invalid([FieldProblem("since", None, "must not be after until")], status=400)
     changes = services().scenarios.client_changes(PersonalID, current_access(), since=since, until=until)
@@ -290,7 +291,8 @@ def _csv_export() -> dict[str, list[dict[str, object]]]:
 
 
 def _exit_on_or_before(exits: list[dict[str, Value]], enrollment_id: str, day: dt.date) -> bool:
-    return any(str(x["EnrollmentID"]) == enrollment_id and x["ExitDate"] <= day for x in exits)
+    return any(str(x["EnrollmentID"]) == enrollment_id and x["ExitDate"] <= day and "DateDeleted" not in x
+               for x in exits)
 
 
 def _metadata_user(value: str | None) -> str | None:

@@ -86,10 +86,10 @@ def page() -> Page:
         return Page(limit)
     try:
         data = json.loads(base64.urlsafe_b64decode(token.encode() + b"=" * (-len(token) % 4)))
-        offset = int(data["o"])
-        if data["f"] != _fingerprint() or offset < 0:
+        offset = data["o"]
+        if data["f"] != _fingerprint() or not isinstance(offset, int) or offset < 0:
             raise ValueError
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, AttributeError):
         raise _bad("cursor", None, "not a cursor of this listing: start again without it") from None
     return Page(limit, offset)
 

@@ -14,21 +14,32 @@ from hmis_ld.api.context import current_access, services
 from hmis_ld.authz import audit
 from hmis_ld.model import iris
 from hmis_ld.model.schema import EXT
+from hmis_ld.model.values import datetime_literal
 from hmis_ld.service.paging import paged
 from hmis_ld.service.records import RecordView
 
 blp = Blueprint("audit", __name__, url_prefix="/api/v1", description="The audit trail (auditors only)")
 P = audit.PROV
 
-QUERY = f"""SELECT ?a ?time ?user ?account ?operation ?type (GROUP_CONCAT(DISTINCT ?key; separator=" ") AS ?keys)
-  (GROUP_CONCAT(DISTINCT ?field; separator=" ") AS ?fields) ?record ?who ?since WHERE {{
-  ?a a <{P}Activity> ; <{P}startedAtTime> ?time ; <{EXT}userID> ?user ; <{P}wasAssociatedWith> ?account ;
-     <{EXT}operation> ?operation ; <{EXT}recordType> ?type ; <{EXT}recordKey> ?key .
-  OPTIONAL {{ ?a <{EXT}field> ?field }}
-  FILTER(sameTerm(?record, "") || EXISTS {{ ?a <{EXT}recordKey> ?record }})
-  FILTER(sameTerm(?who, "") || ?user = ?who)
-  FILTER(sameTerm(?since, "") || ?time >= ?since)
-}} GROUP BY ?a ?time ?user ?account ?operation ?type ?record ?who ?since"""
+# A page of activities first (anchored on the record key or the user when given, so the
+# cost does not grow with the trail), then the details of just that page.
+PAGE = {
+    "record": f"SELECT DISTINCT ?a ?record ?who ?since WHERE {{ ?a <{EXT}recordKey> ?record ; <{EXT}userID> ?user ; "
+              f"<{P}startedAtTime> ?time . FILTER(sameTerm(?who, \"\") || ?user = ?who) "
+              f"FILTER(sameTerm(?since, \"\") || ?time >= ?since) }}",
+    "user": f"SELECT DISTINCT ?a ?record ?who ?since WHERE {{ ?a <{EXT}userID> ?who ; <{P}startedAtTime> ?time . "
+            f"FILTER(sameTerm(?since, \"\") || ?time >= ?since) "
+            f"FILTER(sameTerm(?record, \"\") || EXISTS {{ ?a <{EXT}recordKey> ?record }}) }}",
+    "any": f"SELECT DISTINCT ?a ?record ?who ?since WHERE {{ ?a <{P}startedAtTime> ?time . "
+           f"FILTER(sameTerm(?since, \"\") || ?time >= ?since) "
+           f"FILTER(sameTerm(?record, \"\") || sameTerm(?who, \"\")) }}",
+}
+DETAILS = f"""SELECT ?a ?time ?user ?account ?operation ?type ?key ?field WHERE {{
+  VALUES ?a {{ %s }}
+  ?a <{P}startedAtTime> ?time ; <{EXT}userID> ?user ; <{P}wasAssociatedWith> ?account ;
+     <{EXT}operation> ?operation ; <{EXT}recordType> ?type .
+  {{ ?a <{EXT}recordKey> ?key }} UNION {{ ?a <{EXT}field> ?field }}
+}}"""
 
 
 @blp.route("/audit", methods=["GET"])
@@ -38,18 +49,27 @@ QUERY = f"""SELECT ?a ?time ?user ?account ?operation ?type (GROUP_CONCAT(DISTIN
                                   ("since", "entries at or after this date-time"))])
 @require("audit")
 def trail() -> Response:
-    since = params.datetime_arg("since")
+    since, record, user = params.datetime_arg("since"), params.arg("record"), params.arg("user")
     page = params.page()
-    rows = list(services().store.select(QUERY + page.clause(), graphs=[iris.AUDIT], substitutions={
-        "record": ox.Literal(params.arg("record") or ""), "who": ox.Literal(params.arg("user") or ""),
-        "since": ox.Literal(since.strftime("%Y-%m-%dT%H:%M:%S"), datatype=ox.NamedNode(
-            "http://www.w3.org/2001/XMLSchema#dateTime")) if since else ox.Literal("")}))
-    result = paged(rows, page)
-    return render.list_response({"entries": [{
-        "time": r["time"].value, "UserID": r["user"].value,
-        "account": r["account"].value.removeprefix(iris.BASE + "account:"), "operation": r["operation"].value,
-        "recordType": r["type"].value, "records": r["keys"].value.split(),
-        "fields": r["fields"].value.split() if "fields" in r else []} for r in result.items]}, result.next_offset)
+    store = services().store
+    anchor = "record" if record else "user" if user else "any"
+    rows = list(store.select(PAGE[anchor] + page.clause(), graphs=[iris.AUDIT], substitutions={
+        "record": ox.Literal(record or ""), "who": ox.Literal(user or ""),
+        "since": datetime_literal(since) if since else ox.Literal("")}))
+    result = paged([r["a"] for r in rows], page)
+    entries: dict[str, dict[str, object]] = {}
+    if result.items:
+        for r in store.select(DETAILS % " ".join(str(a) for a in result.items), graphs=[iris.AUDIT]):
+            entry = entries.setdefault(r["a"].value, {
+                "time": r["time"].value, "UserID": r["user"].value,
+                "account": r["account"].value.removeprefix(iris.BASE + "account:"),
+                "operation": r["operation"].value, "recordType": r["type"].value, "records": [], "fields": []})
+            if "key" in r:
+                entry["records"].append(r["key"].value)  # type: ignore[union-attr]
+            if "field" in r:
+                entry["fields"].append(r["field"].value)  # type: ignore[union-attr]
+    ordered = sorted(entries.values(), key=lambda e: str(e["time"]))
+    return render.list_response({"entries": ordered}, result.next_offset)
 
 
 def record_pii_read(views: Iterable[RecordView]) -> None:

@@ -14,7 +14,8 @@ import pyoxigraph as ox
 
 from hmis_ld.authz import Access
 from hmis_ld.model import iris
-from hmis_ld.model.schema import EXT, RDF_TYPE, XSD
+from hmis_ld.model.schema import EXT, RDF_TYPE
+from hmis_ld.model.values import datetime_literal
 
 PROV = "http://www.w3.org/ns/prov#"
 OPERATIONS = ("create", "update", "delete", "read", "merge", "split", "link", "unlink")
@@ -32,7 +33,7 @@ def entry(access: Access, operation: str, table: str, records: Iterable[tuple[st
 
     quads = [
         q(RDF_TYPE, ox.NamedNode(PROV + "Activity")),
-        q(PROV + "startedAtTime", ox.Literal(now.strftime("%Y-%m-%dT%H:%M:%S"), datatype=ox.NamedNode(XSD + "dateTime"))),
+        q(PROV + "startedAtTime", datetime_literal(now)),
         q(PROV + "wasAssociatedWith", ox.NamedNode(f"{iris.BASE}account:{iris.quote_part(access.account)}")),
         q(EXT + "userID", ox.Literal(access.user_id)),
         q(EXT + "operation", ox.Literal(operation)),

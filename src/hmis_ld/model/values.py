@@ -113,7 +113,7 @@ def format_csv(value: Value) -> str:
     if isinstance(value, Decimal):
         return f"{value:.2f}"
     if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
+        return value.isoformat(sep=" ", timespec="seconds")
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
@@ -121,7 +121,7 @@ def format_csv(value: Value) -> str:
 
 def format_json(value: Value) -> int | str | float:
     if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%dT%H:%M:%S")
+        return value.isoformat(timespec="seconds")
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -132,11 +132,20 @@ def format_json(value: Value) -> int | str | float:
 _DT = {name: ox.NamedNode(XSD + name) for name in ("integer", "decimal", "date", "dateTime", "string")}
 
 
+def datetime_literal(value: dt.datetime) -> ox.Literal:
+    """xsd:dateTime without time zone, as HMIS stores local times (years zero-padded)."""
+    return ox.Literal(value.replace(tzinfo=None).isoformat(timespec="seconds"), datatype=_DT["dateTime"])
+
+
+def date_literal(value: dt.date) -> ox.Literal:
+    return ox.Literal(value.isoformat(), datatype=_DT["date"])
+
+
 def to_literal(f: Field, value: Value) -> ox.Literal:
     if isinstance(value, dt.datetime):
-        return ox.Literal(value.strftime("%Y-%m-%dT%H:%M:%S"), datatype=_DT["dateTime"])
+        return datetime_literal(value)
     if isinstance(value, dt.date):
-        return ox.Literal(value.isoformat(), datatype=_DT["date"])
+        return date_literal(value)
     if f.kind == "string":
         return ox.Literal(str(value))
     if isinstance(value, Decimal):  # Oxigraph keeps the canonical form; so do we

@@ -132,8 +132,10 @@ def parse_body(table: Table, body: object, *, partial: bool) -> dict[str, Value 
         except ValueProblem as exc:
             problems.append(FieldProblem(name, None if f.pii else raw, exc.reason))
     if not partial:
+        reported = {p.field for p in problems}
         for f in table.fields:
-            if f.required and f.name not in SYSTEM_FIELDS and f.name != table.key and values.get(f.name) is None:
+            if f.required and f.name not in SYSTEM_FIELDS and f.name != table.key and values.get(f.name) is None \
+                    and f.name not in reported:
                 problems.append(FieldProblem(f.name, None, "required"))
     if problems:
         raise Invalid(problems)

@@ -18,14 +18,12 @@ from hmis_ld.authz import Access
 from hmis_ld.model import HMIS, MODEL
 from hmis_ld.model.derived import PREFIX_LENGTH, SSN_LAST4, name_key, prefix_iri
 from hmis_ld.model.records import record_from_triples
-from hmis_ld.model.values import Value
+from hmis_ld.model.values import Value, date_literal, datetime_literal
 from hmis_ld.resources import resource_path
 from hmis_ld.service.paging import Page, PageOf, paged
 from hmis_ld.service.records import read_record, read_records
 from hmis_ld.store import Row, Store
 
-XSD_DATE = ox.NamedNode("http://www.w3.org/2001/XMLSchema#date")
-XSD_DATETIME = ox.NamedNode("http://www.w3.org/2001/XMLSchema#dateTime")
 XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 
 
@@ -35,11 +33,7 @@ def template(name: str) -> str:
 
 
 def _date(value: dt.date | None) -> ox.Literal | None:
-    return None if value is None else ox.Literal(value.isoformat(), datatype=XSD_DATE)
-
-
-def _datetime(value: dt.datetime) -> ox.Literal:
-    return ox.Literal(value.strftime("%Y-%m-%dT%H:%M:%S"), datatype=XSD_DATETIME)
+    return None if value is None else date_literal(value)
 
 
 def _int(value: int | None) -> ox.Literal | None:
@@ -68,7 +62,9 @@ class SearchCriteria:
     ssn: str | None = None  # nine digits, or the last four
 
     def is_empty(self) -> bool:
-        return not any((self.personal_id, self.first_name, self.last_name, self.dob, self.ssn))
+        """Names count only if something searchable is left once normalized ("-" is not)."""
+        names = (name_key(n) if n else "" for n in (self.first_name, self.last_name))
+        return not any((self.personal_id, *names, self.dob, self.ssn))
 
 
 class Scenarios:
@@ -84,6 +80,7 @@ class Scenarios:
     def search(self, criteria: SearchCriteria, access: Access, page: Page) -> PageOf:
         first = name_key(criteria.first_name) if criteria.first_name else None
         last = name_key(criteria.last_name) if criteria.last_name else None
+        first, last = first or None, last or None
         ssn = criteria.ssn if criteria.ssn and len(criteria.ssn) == 9 else None
         ssn4 = criteria.ssn if criteria.ssn and len(criteria.ssn) == 4 else None
         anchors = [
@@ -172,8 +169,8 @@ class Scenarios:
     def client_changes(self, personal_id: str, access: Access, *, since: dt.datetime, until: dt.datetime
                        ) -> list[dict[str, Value | str | None]]:
         personal_id = read_record(self.store, MODEL.tables["Client"], personal_id, access, include_deleted=True).key
-        rows = self._select("client_changes", access, pid=ox.Literal(personal_id), since=_datetime(since),
-                            until=_datetime(until))
+        rows = self._select("client_changes", access, pid=ox.Literal(personal_id), since=datetime_literal(since),
+                            until=datetime_literal(until))
         by_class = {t.cls: t for t in MODEL.tables.values()}
         changes = []
         subjects = defaultdict(list)
