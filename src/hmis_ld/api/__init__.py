@@ -18,14 +18,15 @@ from hmis_ld.service.dedup import Deduplicator
 from hmis_ld.service.identity import Identity
 from hmis_ld.service.records import RecordWriter
 from hmis_ld.service.scenarios import Scenarios
-from hmis_ld.store import Store, open_store
+from hmis_ld.store import Store, open_store, store_path
 from hmis_ld.validation import RecordValidator
 
 DOCS_ASSETS = "/api/v1/docs/assets"
 
 
 def create_app(config: Mapping[str, object] | None = None) -> Flask:
-    """`config` needs STORE (a Store) or STORE_PATH; everything else has a default."""
+    """`config` (or HMIS_LD_* environment variables) may give STORE (a Store) or STORE_PATH
+    (default: $HMIS_LD_STORE or ./hmis-ld-store); everything else has a default."""
     app = Flask(__name__)
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep HUD's field order
     app.config.update(
@@ -47,7 +48,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     )
     app.config.from_prefixed_env("HMIS_LD")
     app.config.update(config or {})
-    store: Store = app.config.get("STORE") or open_store(app.config["STORE_PATH"])  # type: ignore[assignment]
+    store: Store = app.config.get("STORE") or open_store(store_path(app.config.get("STORE_PATH")))
     source = str(app.config["SOURCE"])
     writer = RecordWriter(store, RecordValidator(), source=source)
     identity_service = Identity(store, source)
