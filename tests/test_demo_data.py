@@ -12,7 +12,6 @@ from hmis_ld.demo import write_demo_csv
 from hmis_ld.model import MODEL
 
 N_CLIENTS = 200
-HUD_LISTS = Path(__file__).resolve().parents[2] / "shared" / "hud" / "FY2026_CSV_Lists.csv"
 NOT_AT_ENTRY = {"312", "313", "327", "422", "423", "426", "30", "17", "24", "37"}
 NOT_AT_EXIT = {"336", "335", "37"}
 TYPE_PROVIDED_LIST = {"141": "P1.2", "142": "R14.2", "143": "W1.2", "144": "V2.2", "151": "W2.2",
@@ -159,10 +158,9 @@ def test_disabling_condition_agrees_with_the_disabilities(tables):
         assert (row["EnrollmentID"] in indefinite) == (disabling[row["EnrollmentID"]] == "1")
 
 
-@pytest.mark.skipif(not HUD_LISTS.exists(), reason="HUD's FY2026 lists are not next to the repository")
-def test_type_provided_is_in_the_list_of_its_record_type(tables):
+def test_type_provided_is_in_the_list_of_its_record_type(tables, shared: Path):
     lists = defaultdict(set)
-    with HUD_LISTS.open(encoding="utf-8-sig", newline="") as f:
+    with (shared / "hud" / "FY2026_CSV_Lists.csv").open(encoding="utf-8-sig", newline="") as f:
         for row in csv.DictReader(f):
             lists[row["List"].strip()].add(row["Value"].strip())
     for row in tables["Services"]:
