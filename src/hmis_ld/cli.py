@@ -7,10 +7,13 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from hmis_ld.authz import grants
-from hmis_ld.store import STORE_ENV, open_store, store_path
+from hmis_ld.authz.tokens import Issuer
+from hmis_ld.store import STORE_ENV, Store, open_store, store_path
 
 DEMO_CLIENTS = 500
 
@@ -77,31 +80,50 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     commands = {"serve": _serve, "import-csv": _import, "export-csv": _export, "demo": _demo, "users": _users,
                 "persons": _persons, "token": _token}
-    return commands[args.command](args)
+    try:
+        return commands[args.command](args)
+    except CommandError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+class CommandError(Exception):
+    """What went wrong, for the user; the command exits with status 2."""
+
+
+@contextmanager
+def _opened(path: str | Path | None) -> Iterator[Store]:
+    store = open_store(store_path(path))
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def _issuer(store: Store) -> Issuer:
+    return Issuer(store, os.environ.get("HMIS_LD_AUTH_ISSUER", "hmis-ld"),
+                  os.environ.get("HMIS_LD_AUTH_AUDIENCE", "hmis-ld-api"))
 
 
 def _users(args: argparse.Namespace) -> int:
     from hmis_ld.authz.accounts import AccountError, Accounts
 
-    store = open_store(store_path(args.store))
-    try:
+    with _opened(args.store) as store:
         accounts = Accounts(store)
-        if args.action == "add":
-            secret = accounts.add(args.name)
-            print(f"created {args.name}; its secret (client_secret, Basic password) is shown only now:")
-            print(secret)
-        elif args.action == "list":
-            for account in accounts.all():
-                print(f"{account.name}\t{' '.join(sorted(account.grants))}")
-        elif args.action == "grant":
-            accounts.grant(args.name, args.grant)
-        else:
-            accounts.revoke(args.name, args.grant)
-    except AccountError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    finally:
-        store.close()
+        try:
+            if args.action == "add":
+                secret = accounts.add(args.name)
+                print(f"created {args.name}; its secret (client_secret, Basic password) is shown only now:")
+                print(secret)
+            elif args.action == "list":
+                for account in accounts.all():
+                    print(f"{account.name}\t{' '.join(sorted(account.grants))}")
+            elif args.action == "grant":
+                accounts.grant(args.name, args.grant)
+            else:
+                accounts.revoke(args.name, args.grant)
+        except AccountError as exc:
+            raise CommandError(str(exc)) from None
     return 0
 
 
@@ -113,42 +135,32 @@ def _persons(args: argparse.Namespace) -> int:
     from hmis_ld.service.identity import Identity
     from hmis_ld.service.problems import Problem
 
-    store = open_store(store_path(args.store))
     access = replace(SYSTEM, user_id="cli", account="cli")
-    identity = Identity(store)
-    try:
-        if args.action == "merge":
-            print(identity.merge(args.survivor, args.merged, access))
-        elif args.action == "split":
-            print(identity.split(args.personal_id, args.client_ids, access))
-        else:
-            survivor = identity.resolve([args.personal_id])[args.personal_id]
-            print(json.dumps({"PersonalID": survivor,
-                              "ClientIDs": sorted(r.client_id for r in identity.records(survivor)),
-                              "history": identity.history(survivor)}, indent=1))
-    except Problem as exc:
-        print(f"error: {exc.detail}", file=sys.stderr)
-        return 2
-    finally:
-        store.close()
+    with _opened(args.store) as store:
+        identity = Identity(store)
+        try:
+            if args.action == "merge":
+                print(identity.merge(args.survivor, args.merged, access))
+            elif args.action == "split":
+                print(identity.split(args.personal_id, args.client_ids, access))
+            else:
+                survivor = identity.resolve([args.personal_id])[args.personal_id]
+                print(json.dumps({"PersonalID": survivor,
+                                  "ClientIDs": sorted(r.client_id for r in identity.records(survivor)),
+                                  "history": identity.history(survivor)}, indent=1))
+        except Problem as exc:
+            raise CommandError(exc.detail) from None
     return 0
 
 
 def _token(args: argparse.Namespace) -> int:
     from hmis_ld.authz.accounts import Accounts
-    from hmis_ld.authz.tokens import Issuer
 
-    store = open_store(store_path(args.store))
-    try:
+    with _opened(args.store) as store:
         account = Accounts(store).get(args.name)
         if account is None:
-            print(f"error: no account {args.name}", file=sys.stderr)
-            return 2
-        issuer = Issuer(store, os.environ.get("HMIS_LD_AUTH_ISSUER", "hmis-ld"),
-                        os.environ.get("HMIS_LD_AUTH_AUDIENCE", "hmis-ld-api"))
-        print(issuer.issue(account.name, account.grants))
-    finally:
-        store.close()
+            raise CommandError(f"no account {args.name}")
+        print(_issuer(store).issue(account.name, account.grants))
     return 0
 
 
@@ -156,15 +168,12 @@ def _import(args: argparse.Namespace) -> int:
     from hmis_ld.csv.importer import import_csv
     from hmis_ld.model import iris
 
-    store = open_store(store_path(args.store))
     started = time.perf_counter()
-    try:
-        report = import_csv(store, args.path, source=args.source or iris.DEFAULT_SOURCE)
-    except FileNotFoundError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    finally:
-        store.close()
+    with _opened(args.store) as store:
+        try:
+            report = import_csv(store, args.path, source=args.source or iris.DEFAULT_SOURCE)
+        except FileNotFoundError as exc:
+            raise CommandError(str(exc)) from None
     seconds = time.perf_counter() - started
     print(report.summary())
     for problem in report.problems:
@@ -177,11 +186,8 @@ def _import(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from hmis_ld.csv.exporter import export_csv
 
-    store = open_store(store_path(args.store))
-    try:
+    with _opened(args.store) as store:
         counts = export_csv(store, args.outdir)
-    finally:
-        store.close()
     print(f"wrote {sum(counts.values())} rows in {len(counts)} files to {args.outdir}")
     return 0
 
@@ -193,11 +199,8 @@ def load_demo(store_dir: Path, clients: int, seed: int) -> str:
 
     with tempfile.TemporaryDirectory() as tmp:
         write_demo_csv(tmp, clients, seed=seed)
-        store = open_store(store_dir)
-        try:
+        with _opened(store_dir) as store:
             return import_csv(store, tmp).summary()
-        finally:
-            store.close()
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -224,27 +227,21 @@ def _prepare_demo(path: Path) -> None:
     """Demo data in an empty store, and a demo account with a fresh random secret (never a
     default password) when the store has no accounts yet."""
     from hmis_ld.authz.accounts import Accounts
-    from hmis_ld.authz.tokens import Issuer
 
-    probe = open_store(path)
-    empty = probe.is_empty()
-    probe.close()
+    with _opened(path) as probe:
+        empty = probe.is_empty()
     if empty:
         print(f"loading {DEMO_CLIENTS} demo clients into {path} ...")
         load_demo(path, DEMO_CLIENTS, 2026)
-    store = open_store(path)
-    try:
+    with _opened(path) as store:
         accounts = Accounts(store)
         if not accounts.all():
             secret = accounts.add("demo")
             for grant in DEMO_GRANTS:
                 accounts.grant("demo", grant)
-            token = Issuer(store, os.environ.get("HMIS_LD_AUTH_ISSUER", "hmis-ld"),
-                           os.environ.get("HMIS_LD_AUTH_AUDIENCE", "hmis-ld-api")).issue("demo", set(DEMO_GRANTS))
             print(f"demo account: client_id=demo client_secret={secret}")
+            token = _issuer(store).issue("demo", set(DEMO_GRANTS))
             print(f"a token for the next hour (Authorization: Bearer ...):\n{token}")
-    finally:
-        store.close()
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ STORE_ENV = "HMIS_LD_STORE"
 DEFAULT_STORE = "hmis-ld-store"
 
 
-def store_path(explicit: str | None) -> Path:
+def store_path(explicit: str | Path | None) -> Path:
     """`--store`, else $HMIS_LD_STORE, else ./hmis-ld-store."""
     return Path(explicit or os.environ.get(STORE_ENV) or DEFAULT_STORE)
 
