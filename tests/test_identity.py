@@ -143,3 +143,17 @@ def test_method_is_published(admin) -> None:
     method = admin.get("/api/v1/dedup/method").get_json()
     text = str(method).lower()
     assert "certain" in text and "probable" in text and "ssn" in text
+
+
+def test_link_moves_one_record_with_its_history_to_another_person(admin, demo_csv: Path) -> None:
+    clients = read_rows(demo_csv / "Client.csv")
+    a, b = clients[2]["PersonalID"], clients[3]["PersonalID"]
+    admin.post("/api/v1/persons/merge", json={"survivor": a, "merged": b})
+    target = admin.post("/api/v1/client", json=NEW_PERSON).get_json()["PersonalID"]
+    b_record = next(c for c in admin.get(f"/api/v1/persons/{a}").get_json()["ClientIDs"]
+                    if admin.get(f"/api/v1/clientrecords/{c}").get_json()["FirstName"] == clients[3]["FirstName"])
+    linked = admin.post(f"/api/v1/persons/{target}/link", json={"ClientID": b_record})
+    assert linked.status_code == 200 and linked.get_json()["PersonalID"] == target
+    moved = {e["EnrollmentID"] for e in admin.get(f"/api/v1/client/{target}/enrollments").get_json()["enrollments"]}
+    assert moved == {e["EnrollmentID"] for e in read_rows(demo_csv / "Enrollment.csv") if e["PersonalID"] == b}
+    assert [h["operation"] for h in admin.get(f"/api/v1/persons/{target}").get_json()["history"]] == ["link"]

@@ -120,6 +120,19 @@ def split(PersonalID: str) -> Response:  # noqa: N803
                                 status=201)
 
 
+@blp.route("/persons/<string:PersonalID>/link", methods=["POST"])
+@blp.doc(summary="Move one client record to this person (admin); unlink is a split",
+         requestBody={"content": {"application/json": {"schema": {
+             "type": "object", "required": ["ClientID"], "properties": {"ClientID": {"type": "string"}}}}}})
+@require("admin")
+def link(PersonalID: str) -> Response:  # noqa: N803
+    body = request.get_json(silent=True)
+    client_id = body.get("ClientID") if isinstance(body, dict) else None
+    if not isinstance(client_id, str):
+        raise Invalid([FieldProblem("ClientID", None, "the ClientID of the record to move")], status=400)
+    return render.json_response({"PersonalID": services().identity.link(client_id, PersonalID, current_access())})
+
+
 def _client_record(client_id: str) -> RecordView:
     """One client record by its durable ClientID, as the caller may see it."""
     svc = services()

@@ -18,7 +18,6 @@ from hmis_ld.model.schema import EXT, RDF_TYPE
 from hmis_ld.model.values import datetime_literal
 
 PROV = "http://www.w3.org/ns/prov#"
-OPERATIONS = ("create", "update", "delete", "read", "merge", "split", "link", "unlink")
 
 
 def entry(access: Access, operation: str, table: str, records: Iterable[tuple[str | None, str]],

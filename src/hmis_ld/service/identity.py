@@ -125,41 +125,68 @@ class Identity:
         return survivor
 
     def split(self, personal_id: str, client_ids: Sequence[str], access: Access) -> str:
-        """Move the given client records (and everything recorded under them) to a new person."""
+        """Move the given client records (and everything recorded under them) to a new person,
+        never to be linked to this one automatically again (this is also "unlink")."""
         personal_id = self.resolve([personal_id])[personal_id]
+        chosen = self._chosen(personal_id, client_ids)
+        new_pid = uuid.uuid4().hex
+        new = self.person_node(new_pid)
+        person = (f"INSERT DATA {{ GRAPH <{P}> {{ <{new}> <{RDF_TYPE}> <{PERSON_CLASS}> ; "
+                  f"<{HMIS}PersonalID> {_lit(new_pid)} ; <{DO_NOT_LINK}> <{self.person_node(personal_id)}> }} }} ;\n")
+        self._move(chosen, personal_id, new_pid, "split", access, person)
+        return new_pid
+
+    def link(self, client_id: str, personal_id: str, access: Access) -> str:
+        """Move one client record (and everything recorded under it) to an existing person."""
+        target = self.resolve([personal_id])[personal_id]
+        found = self.record_by_client_id(client_id)
+        if found is None or not self.records(target):
+            raise NotFound("client record or person")
+        current = self.person_of(found.subject)
+        if current == target:
+            raise Conflict("the record already belongs to this person")
+        if self.never_linked(current, target):
+            raise Conflict("these persons were split or rejected as a match")
+        self._move(self._chosen(current, [client_id]), current, target, "link", access, "")
+        return target
+
+    def _chosen(self, personal_id: str, client_ids: Sequence[str]) -> list[ClientRecord]:
         records = self.records(personal_id)
         chosen = [r for r in records if r.client_id in set(client_ids)]
         if not chosen or len(chosen) != len(set(client_ids)):
             raise Invalid([FieldProblem("ClientIDs", None, "name client records of this person")])
         if len(chosen) == len(records):
-            raise Invalid([FieldProblem("ClientIDs", None, "a split must leave the person at least one record")])
-        new_pid = uuid.uuid4().hex
-        old, new = self.person_node(personal_id), self.person_node(new_pid)
-        graphs = {r.graph for r in chosen}
+            raise Invalid([FieldProblem("ClientIDs", None, "the person must keep at least one record: merge instead")])
+        return chosen
+
+    def _move(self, chosen: Sequence[ClientRecord], old_pid: str, new_pid: str, operation: str, access: Access,
+              prelude: str) -> None:
+        """Relabel the records and their children with the new PersonalID and re-point their
+        person links, with history and audit, in one update."""
+        old, new = self.person_node(old_pid), self.person_node(new_pid)
         subjects = " ".join(f"<{r.subject}>" for r in chosen)
-        relabel = " ".join(
-            f"DELETE {{ GRAPH <{g}> {{ ?x <{HMIS}PersonalID> {_lit(personal_id)} }} }} "
+        relabel = "".join(
+            f"DELETE {{ GRAPH <{g}> {{ ?x <{HMIS}PersonalID> {_lit(old_pid)} }} }} "
             f"INSERT {{ GRAPH <{g}> {{ ?x <{HMIS}PersonalID> {_lit(new_pid)} }} }} "
             f"WHERE {{ GRAPH <{g}> {{ {{ VALUES ?x {{ {subjects} }} }} "
             f"UNION {{ VALUES ?c {{ {subjects} }} ?x <{EXT}refClient> ?c }} "
-            f"?x <{HMIS}PersonalID> {_lit(personal_id)} }} }} ;\n"
-            for g in sorted(graphs))
-        update = (
-            relabel
+            f"?x <{HMIS}PersonalID> {_lit(old_pid)} }} }} ;\n"
+            for g in sorted({r.graph for r in chosen}))
+        self.store.update(
+            prelude + relabel
             + f"DELETE {{ GRAPH <{P}> {{ ?r <{PERSON_LINK}> <{old}> }} }} INSERT {{ GRAPH <{P}> {{ ?r <{PERSON_LINK}> <{new}> }} }} "
             f"WHERE {{ VALUES ?r {{ {subjects} }} GRAPH <{P}> {{ ?r <{PERSON_LINK}> <{old}> }} }} ;\n"
-            f"INSERT DATA {{ GRAPH <{P}> {{ <{new}> <{RDF_TYPE}> <{PERSON_CLASS}> ; <{HMIS}PersonalID> {_lit(new_pid)} ; "
-            f"<{DO_NOT_LINK}> <{old}> . {self._event('split', access, [old, new], [r.subject for r in chosen], 'admin')} }} }} ;\n"
-            + self._audit(access, "split", chosen)
+            f"INSERT DATA {{ GRAPH <{P}> {{ {self._event(operation, access, [old, new], [r.subject for r in chosen], 'admin')} }} }} ;\n"
+            + self._audit(access, operation, chosen)
         )
-        self.store.update(update)
-        return new_pid
 
     def block(self, a: str, b: str, access: Access) -> None:
         """Record that two persons are different people (a rejected match)."""
         pa, pb = self.person_node(a), self.person_node(b)
+        records = [*self.records(a), *self.records(b)]
         self.store.update(f"INSERT DATA {{ GRAPH <{P}> {{ <{pa}> <{DO_NOT_LINK}> <{pb}> . "
-                          f"{self._event('reject', access, [pa, pb], [], 'review')} }} }}")
+                          f"{self._event('reject', access, [pa, pb], [], 'review')} }} }} ;\n"
+                          + self._audit(access, "reject", records))
 
     def history(self, personal_id: str) -> list[dict[str, object]]:
         person = self.person_node(self.resolve([personal_id])[personal_id])
