@@ -14,6 +14,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 
 import pyoxigraph as ox
 
@@ -78,7 +79,7 @@ def _read_records(store: Store, table: Table, keys: list[str], access: Access) -
     sparql = (
         f"SELECT ?key ?s ?g ?p ?o WHERE {{ VALUES ?key {{ {values} }} "
         f"GRAPH ?g0 {{ ?s <{table.key_field.iri}> ?key . ?s <{RDF_TYPE}> <{table.cls}> }} "
-        f"GRAPH ?g {{ ?s ?p ?o }} }}"
+        f"GRAPH ?g {{ ?s ?p ?o }} FILTER(?p IN ({_field_iris(table)})) }}"
     )
     triples: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     graphs: dict[str, str] = {}
@@ -93,6 +94,12 @@ def _read_records(store: Store, table: Table, keys: list[str], access: Access) -
         primary = max(sorted(records), key=lambda s: str(records[s].get("DateUpdated", "")))
         views[key] = RecordView(table, key, records[primary], sorted((s, graphs[s]) for s in records), primary, records)
     return views
+
+
+@cache
+def _field_iris(table: Table) -> str:
+    """Only field triples make a record's document: its links and search keys stay behind."""
+    return ", ".join(f"<{f.iri}>" for f in table.fields)
 
 
 def read_record(store: Store, table: Table, key: str, access: Access, *, include_deleted: bool = False
