@@ -1,0 +1,740 @@
+"""HUD scenario endpoints over real HTTP at 10k and 100k demo clients: prints numbers, asserts nothing.
+
+For each client count it
+  1. takes a throwaway copy (a RocksDB checkpoint: hard links, instant) of the demo store
+     `DATA/store-N` that `bench/import_bench.py --keep DATA` leaves (or builds that store itself
+     from `hmis_ld.demo.write_demo_csv` when it is missing), so every run starts from the same data;
+  2. adds three accounts (system-wide reader, one-project reader, system-wide writer) and draws
+     realistic parameters from the store (PersonalIDs, EnrollmentIDs, SSNs, names, DOBs; seeded);
+  3. times each scenario's SPARQL directly on the store, in the caller's dataset: the template
+     the scenario runs (same text, same substitutions, rows listed), every query the scenario makes
+     (the template, the record reads, the per-client queries), and the whole service call
+     (queries plus building the records, no HTTP, no JSON, no audit);
+  4. serves the app from a child process (werkzeug, one thread, HTTP/1.1 keep-alive) and times
+     each endpoint from one `http.client` connection: p50/p99 over --requests requests with
+     varying parameters after --warmup requests;
+  5. prints per scenario the endpoint latency, the raw SPARQL time, the ratios and the targets of
+     the issue (p50 <= 20 ms for a page of 50, point lookups <= 5 ms, 100k/10k growth <= 2x), and
+     the cost of authorization: the same requests for a one-project user and a system-wide user.
+
+    python bench/api_bench.py                               # 10k and 100k
+    python bench/api_bench.py --clients 10000               # one size (growth uses saved results)
+    python bench/api_bench.py --clients 10000 --profile /tmp/prof   # + cProfile of each endpoint
+
+Results are also saved as DATA/api-bench-N.json, so growth can be printed from two separate runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import math
+import multiprocessing as mp
+import os
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+try:
+    import hmis_ld  # noqa: F401
+except ImportError:  # a source checkout without `pip install -e .`
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+SEED = 2026
+DEFAULT_CLIENTS = (10_000, 100_000)
+LIMIT = 50
+AS_OF = "2025-06-30"
+SINCE, UNTIL = "2025-01-01T00:00:00", "2026-12-31T00:00:00"
+ISSUER, AUDIENCE = "hmis-ld", "hmis-ld-api"  # create_app's defaults
+SYSTEM_GRANTS = ("all:read", "pii:read")
+WRITER_GRANTS = ("all:read", "all:write", "pii:read")
+TARGET_PAGE_MS = 20.0
+TARGET_POINT_MS = 5.0
+TARGET_GROWTH = 2.0
+H = "urn:hud:hmis:owl#"
+RECORD_READ = "SELECT ?key ?s ?g ?p ?o WHERE"  # hmis_ld.service.records.read_records
+
+
+# --- scenarios -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    method: str
+    template: str | None  # the queries/*.rq file it runs; None: a record read (point lookup)
+    point: bool = False
+    write: bool = False
+
+
+SCENARIOS = [
+    Scenario("search SSN", "POST", "client_search"),
+    Scenario("search last3+DOB", "POST", "client_search"),
+    Scenario("search SSN last4", "POST", "client_search"),
+    Scenario("client by id", "GET", None, point=True),
+    Scenario("enrollment by id", "GET", None, point=True),
+    Scenario("project clients", "GET", "project_clients"),
+    Scenario("client enrollments", "GET", "client_enrollments"),
+    Scenario("projects Funder=3", "GET", "projects_by_funder_and_type"),
+    Scenario("projects Type=13", "GET", "projects_by_funder_and_type"),
+    Scenario("clients Funder=3", "GET", "clients_by_funder_and_type"),
+    Scenario("clients RRH active", "GET", "clients_by_funder_and_type"),
+    Scenario("client changes", "GET", "client_changes"),
+    Scenario("client services", "GET", "client_services"),
+    Scenario("create client", "POST", None, write=True),
+]
+BY_NAME = {s.name: s for s in SCENARIOS}
+
+
+@dataclass
+class Params:
+    """One set of realistic parameters (one request of each scenario)."""
+    pid: str
+    eid: str
+    project: str
+    ssn: str
+    last: str
+    dob: str
+    body: dict | None = None  # for create over HTTP
+    service_body: dict | None = None  # for create in the service timings (another new person)
+
+
+def request_for(s: Scenario, p: Params) -> tuple[str, dict | None]:
+    """(path, JSON body) of one request."""
+    return {
+        "search SSN": ("/api/v1/client/search", {"SSN": p.ssn}),
+        "search last3+DOB": ("/api/v1/client/search", {"LastName": p.last[:3], "DOB": p.dob}),
+        "search SSN last4": ("/api/v1/client/search", {"SSN": p.ssn[-4:]}),
+        "client by id": (f"/api/v1/clients/{p.pid}", None),
+        "enrollment by id": (f"/api/v1/enrollments/{p.eid}", None),
+        "project clients": (f"/api/v1/project/{p.project}/clients?limit={LIMIT}", None),
+        "client enrollments": (f"/api/v1/client/{p.pid}/enrollments?limit={LIMIT}", None),
+        "projects Funder=3": (f"/api/v1/projects?Funder=3&limit={LIMIT}", None),
+        "projects Type=13": (f"/api/v1/projects?ProjectType=13&limit={LIMIT}", None),
+        "clients Funder=3": (f"/api/v1/clients?Funder=3&limit={LIMIT}", None),
+        "clients RRH active": (f"/api/v1/clients?ProjectType=13&active=true&asOf={AS_OF}&limit={LIMIT}", None),
+        "client changes": (f"/api/v1/client/{p.pid}/changes?since={SINCE}&until={UNTIL}", None),
+        "client services": (f"/api/v1/client/{p.pid}/services?limit={LIMIT}", None),
+        "create client": ("/api/v1/clients", p.body),
+    }[s.name]
+
+
+def service_call(s: Scenario, p: Params, store, access) -> Callable[[], object]:
+    """The service-layer call the endpoint makes (same arguments), on `store`."""
+    import datetime as dt
+
+    from hmis_ld.api.hud import _search_criteria
+    from hmis_ld.model import MODEL
+    from hmis_ld.service.paging import Page
+    from hmis_ld.service.records import read_record
+    from hmis_ld.service.scenarios import Scenarios
+
+    sc = Scenarios(store)
+    page = Page(LIMIT)
+    if s.name.startswith("search"):
+        criteria = _search_criteria(request_for(s, p)[1])
+        return lambda: sc.search(criteria, access, page)
+    if s.name == "client by id":
+        return lambda: read_record(store, MODEL.tables["Client"], p.pid, access)
+    if s.name == "enrollment by id":
+        return lambda: read_record(store, MODEL.tables["Enrollment"], p.eid, access)
+    if s.name == "project clients":
+        return lambda: sc.project_clients(p.project, access, page, entry_from=None, exit_to=None)
+    if s.name == "client enrollments":
+        return lambda: sc.client_enrollments(p.pid, access, page, project_id=None, entry_from=None, exit_to=None)
+    if s.name.startswith("projects"):
+        funder, ptype = (3, None) if "Funder" in s.name else (None, 13)
+        return lambda: sc.projects(access, page, funder=funder, project_type=ptype, coc=None, start_from=None,
+                                   end_to=None)
+    if s.name == "clients Funder=3":
+        return lambda: sc.clients(access, page, funder=3, project_type=None, entry_from=None, exit_to=None,
+                                  as_of=None)
+    if s.name == "clients RRH active":
+        return lambda: sc.clients(access, page, funder=None, project_type=13, entry_from=None, exit_to=None,
+                                  as_of=dt.date.fromisoformat(AS_OF))
+    if s.name == "client changes":
+        since, until = dt.datetime.fromisoformat(SINCE), dt.datetime.fromisoformat(UNTIL)
+        return lambda: sc.client_changes(p.pid, access, since=since, until=until)
+    if s.name == "client services":
+        return lambda: sc.client_services(p.pid, access, page, date_from=None, date_to=None)
+    raise KeyError(s.name)
+
+
+class Captured(Exception):
+    """Raised by a Recorder that only wanted the template query."""
+
+
+class Recorder:
+    """A store that records (and times) every SELECT the service makes: text, substitutions,
+    dataset. With `stop_at` it raises Captured at the first query starting with that text, unrun."""
+
+    def __init__(self, store, stop_at: str | None = None):
+        self.store = store
+        self.stop_at = stop_at
+        self.calls: list[tuple[str, dict | None, list | None]] = []
+        self.ms = 0.0
+
+    def select(self, sparql, *, substitutions=None, graphs=None):
+        self.calls.append((sparql, substitutions, graphs))
+        if self.stop_at is not None and sparql.startswith(self.stop_at):
+            raise Captured
+        started = time.perf_counter()
+        rows = list(self.store.select(sparql, substitutions=substitutions, graphs=graphs))
+        self.ms += (time.perf_counter() - started) * 1000
+        return rows
+
+    def __getattr__(self, name):
+        return getattr(self.store, name)
+
+
+def sampled(params: list, warmup: int, budget: float, min_samples: int, fn: Callable) -> list:
+    """fn(p) for the first `warmup` params (results dropped), then for the others (results kept).
+    A slow scenario stops early: warm-up after budget/4 seconds (one at least), timed requests
+    after `budget` seconds once `min_samples` are in."""
+    started = time.perf_counter()
+    for i, p in enumerate(params[:warmup]):
+        fn(p)
+        if time.perf_counter() - started > budget / 4:
+            break
+    started = time.perf_counter()
+    out = []
+    for p in params[warmup:]:
+        out.append(fn(p))
+        if len(out) >= min_samples and time.perf_counter() - started > budget:
+            break
+    return out
+
+
+# --- statistics ------------------------------------------------------------------------------
+
+def p50(xs: list[float]) -> float:
+    return statistics.median(xs) if xs else math.nan
+
+
+def p99(xs: list[float]) -> float:
+    if not xs:
+        return math.nan
+    ordered = sorted(xs)
+    return ordered[max(0, math.ceil(0.99 * len(ordered)) - 1)]
+
+
+def timed(fn: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    fn()
+    return (time.perf_counter() - started) * 1000
+
+
+# --- the stores ------------------------------------------------------------------------------
+
+def _build_store(store_dir: str, n: int) -> None:  # in a child process: the import's memory goes with it
+    from hmis_ld.csv.importer import import_csv
+    from hmis_ld.demo import write_demo_csv
+    from hmis_ld.store import EmbeddedStore
+
+    with tempfile.TemporaryDirectory(prefix=f"hmis-api-bench-{n}-") as tmp:
+        write_demo_csv(tmp, n, seed=SEED)
+        store = EmbeddedStore(store_dir)
+        import_csv(store, tmp, progress=False)
+        store.close()
+
+
+def working_copy(data: Path, n: int) -> Path:
+    """A checkpoint of DATA/store-N (built first if missing) that this run may write to."""
+    import pyoxigraph as ox
+
+    pristine = data / f"store-{n}"
+    if not pristine.exists():
+        print(f"building {pristine} (demo CSV seed {SEED}, import) ...", flush=True)
+        started = time.perf_counter()
+        process = mp.get_context("spawn").Process(target=_build_store, args=(str(pristine), n))
+        process.start()
+        process.join()
+        if process.exitcode != 0:
+            shutil.rmtree(pristine, ignore_errors=True)
+            raise SystemExit(f"building {pristine} failed")
+        print(f"built in {time.perf_counter() - started:.0f} s", flush=True)
+    work = data / f"api-bench-work-{n}"
+    shutil.rmtree(work, ignore_errors=True)
+    waited = 0
+    while True:
+        try:
+            source = ox.Store(str(pristine))  # fails while another process (an import) holds the store
+            break
+        except OSError:
+            if waited == 0:
+                print(f"waiting for {pristine}: another process holds it (an import still running?)", flush=True)
+            if waited >= 3 * 3600:
+                raise SystemExit(f"{pristine} stayed in use for {waited} s") from None
+            time.sleep(30)
+            waited += 30
+    source.backup(str(work))
+    del source
+    return work
+
+
+# --- parameters ------------------------------------------------------------------------------
+
+def _rows(store, sparql: str, graphs=None) -> list[dict[str, str]]:
+    return [{k: v.value for k, v in r.items()} for r in store.select(sparql, graphs=graphs)]
+
+
+def draw_params(store, rng: random.Random, count: int, project: str | None = None) -> list[Params]:
+    """`count` parameter sets; inside one project when `project` is given."""
+    from hmis_ld.authz import SYSTEM
+    from hmis_ld.demo import FEMALE, LAST, MALE
+    from hmis_ld.model import MODEL
+    from hmis_ld.service.records import SYSTEM_FIELDS, read_records
+
+    where = f'?pr <{H}ProjectID> "{project}" ; <{H}hasProjectEnrollment> ?e .' if project else ""
+    enrollments = _rows(store, f"SELECT ?eid ?pid ?prid WHERE {{ {where} ?e a <{H}Enrollment> ; "
+                               f"<{H}EnrollmentID> ?eid ; <{H}PersonalID> ?pid ; <{H}ProjectID> ?prid }}")
+    enrollments.sort(key=lambda r: (r["pid"], r["eid"]))
+    # clients with a full SSN, a last name and a DOB, drawn among those with an enrollment
+    pids = sorted({r["pid"] for r in enrollments})
+    rng.shuffle(pids)
+    candidates = pids[:count * 3]
+    values = " ".join(json.dumps(p) for p in candidates)
+    pii = {}
+    for r in _rows(store, f"SELECT ?pid ?ssn ?last ?dob WHERE {{ VALUES ?pid {{ {values} }} "
+                          f"?c a <{H}Client> ; <{H}PersonalID> ?pid ; <{H}SSN> ?ssn ; <{H}LastName> ?last ; "
+                          f"<{H}DOB> ?dob ; <{H}SSNDataQuality> 1 }}"):
+        if r["ssn"].isdigit() and len(r["ssn"]) == 9 and len(r["last"]) >= 3:
+            pii.setdefault(r["pid"], r)
+    chosen = [p for p in candidates if p in pii][:count]
+    chosen = (chosen * (count // max(len(chosen), 1) + 1))[:count]
+    by_pid: dict[str, list[dict]] = {}
+    for r in enrollments:
+        by_pid.setdefault(r["pid"], []).append(r)
+    projects = sorted({r["prid"] for r in enrollments})
+    views = read_records(store, MODEL.tables["Client"], chosen[:count], SYSTEM)
+    out = []
+    for i, pid in enumerate(chosen):
+        e = rng.choice(by_pid[pid])
+        body = {k: v for k, v in views[pid].json().items() if k not in SYSTEM_FIELDS and k != "PersonalID"}
+        # a new person: another common name and a new SSN (the old SSN would make deduplication link
+        # the copy; made-up names would all share one blocking key and pile up as candidates)
+        body["FirstName"], body["LastName"] = rng.choice(FEMALE + MALE), rng.choice(LAST)
+        body["SSN"] = _new_ssn(rng)
+        other = {**body, "FirstName": rng.choice(FEMALE + MALE), "LastName": rng.choice(LAST), "SSN": _new_ssn(rng)}
+        out.append(Params(pid=pid, eid=e["eid"], project=project or rng.choice(projects), ssn=pii[pid]["ssn"],
+                          last=pii[pid]["last"], dob=pii[pid]["dob"], body=body, service_body=other))
+    return out
+
+
+def _new_ssn(rng: random.Random) -> str:
+    """Nine digits that could be issued (the SHACL rule): area 001-665 or 667-899, group and serial not 0."""
+    area = rng.choice([a for a in range(1, 900) if a != 666])
+    return f"{area:03d}{rng.randrange(1, 100):02d}{rng.randrange(1, 10000):04d}"
+
+
+def pick_project(store) -> tuple[str, int]:
+    """The Rapid Re-Housing project funded by HUD CoC RRH (funder 3) with the most enrollments,
+    so the one-project user's lists (funder 3, type 13) are full pages too."""
+    rows = _rows(store, f"""SELECT ?id (COUNT(?e) AS ?n) WHERE {{
+        ?p a <{H}Project> ; <{H}ProjectID> ?id ; <{H}ProjectType> 13 .
+        FILTER EXISTS {{ ?f <urn:hmis-ld:ext#refProject> ?p ; <{H}Funder> 3 }}
+        ?p <{H}hasProjectEnrollment> ?e }} GROUP BY ?id ORDER BY DESC(?n) ?id LIMIT 1""")
+    return rows[0]["id"], int(rows[0]["n"])
+
+
+# --- raw SPARQL and service timings ----------------------------------------------------------
+
+@dataclass
+class Raw:
+    template: list[float] = field(default_factory=list)  # the scenario's template query
+    queries: list[float] = field(default_factory=list)  # every query the scenario makes
+    service: list[float] = field(default_factory=list)  # the service call (queries + records)
+    n_queries: int = 0
+
+
+def raw_timings(store, access, s: Scenario, params: list[Params], warmup: int, budget: float, min_samples: int,
+                template_only: bool = False) -> Raw:
+    """Per parameter set: the service call, recording and timing its queries (`queries`: their
+    sum; `service`: the whole call), then its template query again on its own (`template`).
+    With template_only the service call stops at the template (only `template` is measured)."""
+    from hmis_ld.service.scenarios import template
+
+    raw = Raw()
+    if s.write:
+        return raw
+    # a template's first line (its comment) finds its query; a point lookup's is the record read
+    marker = template(s.template).split("\n", 1)[0] if s.template else RECORD_READ
+
+    def one(p: Params) -> tuple[float, float, float, int]:
+        recorder = Recorder(store, marker if template_only else None)
+        call = service_call(s, p, recorder, access)
+        started = time.perf_counter()
+        try:
+            call()
+        except Captured:
+            pass
+        service = (time.perf_counter() - started) * 1000
+        main = next((c for c in recorder.calls if c[0].startswith(marker)), None)
+        if main is None:
+            raise SystemExit(f"{s.name}: no query starting with {marker!r} among the recorded ones")
+        tmpl = timed(lambda: list(store.select(main[0], substitutions=main[1], graphs=main[2])))
+        if template_only:
+            return tmpl, math.nan, math.nan, 0
+        return tmpl, recorder.ms, service, len(recorder.calls)
+
+    for tmpl, queries, service, n in sampled(params, warmup, budget, min_samples, one):
+        raw.template.append(tmpl)
+        raw.queries.append(queries)
+        raw.service.append(service)
+        raw.n_queries = max(raw.n_queries, n)
+    return raw
+
+
+def create_service_timings(store, access, params: list[Params], warmup: int, budget: float, min_samples: int
+                           ) -> list[float]:
+    """The service call of POST /clients as create_app wires it (deduplication on intake, then
+    parse, SHACL, one write; no HTTP, no JSON)."""
+    from hmis_ld.api import create_app
+    from hmis_ld.api.context import EXTENSION
+
+    dedup = create_app({"STORE": store}).extensions[EXTENSION].dedup
+
+    def one(p: Params) -> float:
+        return timed(lambda: dedup.create(dict(p.service_body), access, owner_project=None))
+
+    return sampled(params, warmup, budget, min_samples, one)
+
+
+# --- the server ------------------------------------------------------------------------------
+
+def _serve(store_dir: str, conn) -> None:  # in a child process
+    import logging
+    import threading
+
+    from werkzeug.serving import WSGIRequestHandler, make_server
+
+    from hmis_ld.api import create_app
+    from hmis_ld.store import EmbeddedStore
+
+    class Handler(WSGIRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive; one connection at a time is all the bench uses
+        disable_nagle_algorithm = True
+
+        def log_request(self, *args, **kwargs) -> None:
+            pass
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    store = EmbeddedStore(store_dir)
+    app = create_app({"STORE": store})
+    server = make_server("127.0.0.1", 0, app, threaded=False, request_handler=Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    conn.send(server.server_port)
+    conn.recv()  # stop
+    server.shutdown()
+    thread.join()
+    store.close()
+    conn.send("stopped")
+
+
+class Server:
+    def __init__(self, store_dir: Path):
+        ctx = mp.get_context("spawn")
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_serve, args=(str(store_dir), child))
+        self.process.start()
+        if not self.conn.poll(300):
+            self.process.kill()
+            raise SystemExit("the server did not start")
+        self.port = self.conn.recv()
+
+    def stop(self) -> None:
+        self.conn.send("stop")
+        self.conn.poll(120)
+        self.process.join(120)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+
+
+@dataclass
+class Http:
+    ms: list[float] = field(default_factory=list)
+    statuses: dict[int, int] = field(default_factory=dict)
+    bytes: int = 0
+
+
+def http_timings(port: int, token: str, s: Scenario, params: list[Params], warmup: int, budget: float,
+                 min_samples: int) -> Http:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=3600)
+    headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+
+    def one(p: Params) -> tuple[float, int, int]:
+        path, body = request_for(s, p)
+        data = json.dumps(body).encode() if body is not None else None
+        h = {**headers, "Content-Type": "application/json"} if data is not None else headers
+        started = time.perf_counter()
+        conn.request(s.method, path, body=data, headers=h)
+        response = conn.getresponse()
+        payload = response.read()
+        return (time.perf_counter() - started) * 1000, response.status, len(payload)
+
+    out = Http()
+    for ms, status, size in sampled(params, warmup, budget, min_samples, one):
+        out.ms.append(ms)
+        out.statuses[status] = out.statuses.get(status, 0) + 1
+        out.bytes += size
+    conn.close()
+    return out
+
+
+def floor_timings(port: int, count: int) -> list[float]:
+    """A public static document: the cost of HTTP, werkzeug and Flask alone."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    out = []
+    for _ in range(count):
+        started = time.perf_counter()
+        conn.request("GET", "/api/v1/context.jsonld")
+        conn.getresponse().read()
+        out.append((time.perf_counter() - started) * 1000)
+    conn.close()
+    return out
+
+
+# --- one size --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Settings:
+    requests: int = 200
+    warmup: int = 20
+    budget: float = 60.0  # seconds per scenario and phase before a slow one stops early
+    min_samples: int = 3
+    profile: Path | None = None
+    keep_work: bool = False
+
+
+def run_one(n: int, data: Path, cfg: Settings) -> dict:
+    from hmis_ld.authz import resolve
+    from hmis_ld.authz.accounts import Accounts
+    from hmis_ld.authz.tokens import Issuer
+    from hmis_ld.model import iris
+    from hmis_ld.store import EmbeddedStore
+
+    print(f"\n=== {n:,} clients ===", flush=True)
+    work = working_copy(data, n)
+    store = EmbeddedStore(work)
+    total = cfg.requests + cfg.warmup
+    rng = random.Random(SEED + n)
+    project, project_enrollments = pick_project(store)
+    accounts = {"bench-system": SYSTEM_GRANTS, "bench-project": (f"project:{project}:read", "pii:read"),
+                "bench-writer": WRITER_GRANTS}
+    names = Accounts(store)
+    tokens, access = {}, {}
+    issuer = Issuer(store, ISSUER, AUDIENCE)
+    for name, grants in accounts.items():
+        names.add(name)
+        for g in grants:
+            names.grant(name, g)
+        tokens[name] = issuer.issue(name, set(grants))
+        access[name] = resolve(store, name, name, frozenset(grants), iris.DEFAULT_SOURCE)
+    started = time.perf_counter()
+    # the first `warmup` sets warm up, the others are timed (distinct clients where there are enough)
+    everywhere = draw_params(store, rng, total)
+    inside = draw_params(store, rng, total, project)
+    print(f"parameters    {time.perf_counter() - started:.1f} s: {len({p.pid for p in everywhere})} clients, "
+          f"{len({p.project for p in everywhere})} projects; one-project user: project {project} "
+          f"({project_enrollments} enrollments, RRH, funder 3), {len({p.pid for p in inside})} of its clients",
+          flush=True)
+    run = (cfg.warmup, cfg.budget, cfg.min_samples)
+    result: dict = {"n": n, "project": project, "requests": cfg.requests, "warmup": cfg.warmup,
+                    "load": [os.getloadavg()[0]], "scenarios": {}, "auth": {}}
+    print("raw SPARQL and service calls (p50 ms): template / all queries / service", flush=True)
+    for s in SCENARIOS:
+        started = time.perf_counter()
+        if s.write:
+            svc = create_service_timings(store, access["bench-writer"], everywhere, *run)
+            result["scenarios"][s.name] = {"service": svc}
+            print(f"  {s.name:<20} service {p50(svc):8.2f}   ({len(svc)} samples, {time.perf_counter() - started:.0f} s)",
+                  flush=True)
+            continue
+        raw = raw_timings(store, access["bench-system"], s, everywhere, *run)
+        result["scenarios"][s.name] = {"template": raw.template, "queries": raw.queries, "service": raw.service,
+                                       "n_queries": raw.n_queries}
+        for who in ("bench-system", "bench-project"):
+            r = raw_timings(store, access[who], s, inside, *run, template_only=True)
+            result["auth"].setdefault(s.name, {})[who] = {"template": r.template}
+        print(f"  {s.name:<20} {p50(raw.template):8.2f} / {p50(raw.queries):8.2f} ({raw.n_queries} queries) / "
+              f"{p50(raw.service):8.2f}   ({len(raw.template)} samples, {time.perf_counter() - started:.0f} s)",
+              flush=True)
+    store.close()
+
+    server = Server(work)
+    try:
+        result["floor"] = floor_timings(server.port, 220)[20:]
+        print("over HTTP (ms)", flush=True)
+        for s in SCENARIOS:
+            started = time.perf_counter()
+            who = "bench-writer" if s.write else "bench-system"
+            h = http_timings(server.port, tokens[who], s, everywhere, *run)
+            result["scenarios"][s.name].update({"http": h.ms, "statuses": h.statuses, "bytes": h.bytes})
+            print(f"  {s.name:<20} p50 {p50(h.ms):8.1f}  p99 {p99(h.ms):8.1f}  statuses "
+                  f"{dict(sorted(h.statuses.items()))}  {h.bytes / max(len(h.ms), 1) / 1024:.1f} KiB/response  "
+                  f"({len(h.ms)} samples, {time.perf_counter() - started:.0f} s)", flush=True)
+        print("over HTTP, parameters inside the one project (ms): system-wide user / one-project user", flush=True)
+        for s in SCENARIOS:
+            if s.write:
+                continue
+            started = time.perf_counter()
+            for who in ("bench-system", "bench-project"):
+                h = http_timings(server.port, tokens[who], s, inside, *run)
+                result["auth"][s.name][who].update({"http": h.ms, "statuses": h.statuses})
+            a = result["auth"][s.name]
+            print(f"  {s.name:<20} p50 {p50(a['bench-system']['http']):8.1f} / {p50(a['bench-project']['http']):8.1f}"
+                  f"   ({time.perf_counter() - started:.0f} s)", flush=True)
+    finally:
+        server.stop()
+    result["load"].append(os.getloadavg()[0])
+
+    if cfg.profile:
+        profile_endpoints(work, n, tokens, everywhere, cfg)
+    if not cfg.keep_work:
+        shutil.rmtree(work, ignore_errors=True)
+    return result
+
+
+def profile_endpoints(work: Path, n: int, tokens: dict, params: list[Params], cfg: Settings) -> None:
+    """cProfile of each endpoint through Flask's test client (no socket), DIR/<scenario>-N.pstats."""
+    import cProfile
+
+    from hmis_ld.api import create_app
+    from hmis_ld.store import EmbeddedStore
+
+    store = EmbeddedStore(work)
+    app = create_app({"STORE": store})
+    for s in SCENARIOS:
+        client = app.test_client()
+        who = "bench-writer" if s.write else "bench-system"
+        client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {tokens[who]}"
+        profiler = cProfile.Profile()
+        call = client.post if s.method == "POST" else client.get
+
+        def one(p: Params, s: Scenario = s, profiler: cProfile.Profile = profiler, call: Callable = call) -> None:
+            path, body = request_for(s, p)
+            profiler.runcall(call, path, json=body) if body is not None else profiler.runcall(call, path)
+
+        done = sampled(params[:60], 0, cfg.budget, cfg.min_samples, one)
+        profiler.dump_stats(cfg.profile / f"{s.name.replace(' ', '_').replace('=', '')}-{n}.pstats")
+        print(f"  profiled {s.name} ({len(done)} requests)", flush=True)
+    store.close()
+    print(f"profiles      {cfg.profile}/<scenario>-{n}.pstats; read with python -m pstats", flush=True)
+
+
+# --- the report ------------------------------------------------------------------------------
+
+def _mark(ok: bool | None) -> str:
+    return "-" if ok is None else ("met" if ok else "MISSED")
+
+
+def _f(x: float, digits: int = 1) -> str:
+    return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{digits}f}"
+
+
+def report(results: dict[int, dict], sizes: list[int]) -> None:
+    for n in sizes:
+        r = results[n]
+        print(f"\n=== {n:,} clients: endpoint over HTTP vs raw SPARQL (ms; {r['requests']} requests after "
+              f"{r['warmup']} warm-up, page of {LIMIT}) ===")
+        print(f"HTTP floor (GET /api/v1/context.jsonld, no auth, no store): p50 {_f(p50(r['floor']), 2)} ms; "
+              f"1-min load average {r['load'][0]:.1f} before, {r['load'][-1]:.1f} after ({os.cpu_count()} CPUs)")
+        print(f"{'scenario':<20} {'n':>4} {'p50':>7} {'p99':>7} {'tmpl':>7} {'all q':>7} {'#q':>3} {'svc':>7} "
+              f"{'p50/tmpl':>8} {'p50/svc':>7} {'target':>7}  {'p50 target':<10} {'non-2xx':<8}")
+        for s in SCENARIOS:
+            d = r["scenarios"][s.name]
+            http_p50 = p50(d["http"])
+            tmpl, allq, svc = p50(d.get("template", [])), p50(d.get("queries", [])), p50(d.get("service", []))
+            target = TARGET_POINT_MS if s.point else TARGET_PAGE_MS
+            bad = sum(c for st, c in d["statuses"].items() if not 200 <= int(st) < 300)
+            print(f"{s.name:<20} {len(d['http']):>4} {_f(http_p50):>7} {_f(p99(d['http'])):>7} {_f(tmpl, 2):>7} "
+                  f"{_f(allq, 2):>7} {d.get('n_queries') or '-':>3} {_f(svc):>7} {_f(http_p50 / tmpl if tmpl else math.nan):>8} "
+                  f"{_f(http_p50 / svc if svc else math.nan):>7} {'<=' + str(int(target)):>7}  "
+                  f"{_mark(http_p50 <= target):<10} {bad or '':<8}")
+        print("tmpl: the scenario's template (queries/*.rq; a point lookup's record read) run on the store, rows "
+              "listed; all q: every query the endpoint's service call makes (#q of them); svc: the service call "
+              "(queries + records, no HTTP/JSON/audit; for create: parse + SHACL + write)")
+
+        print(f"\n--- {n:,} clients: authorization cost (same requests inside project {r['project']}; ms) ---")
+        print(f"{'scenario':<20} {'system p50':>10} {'project p50':>11} {'ratio':>6}   "
+              f"{'tmpl system':>11} {'tmpl project':>12} {'ratio':>6}  {'non-2xx (sys/proj)':<18}")
+        for s in SCENARIOS:
+            if s.write:
+                continue
+            a = r["auth"][s.name]
+            sys_, proj = a["bench-system"], a["bench-project"]
+            hs, hp = p50(sys_["http"]), p50(proj["http"])
+            ts, tp = p50(sys_["template"]), p50(proj["template"])
+            bad = [sum(c for st, c in x["statuses"].items() if not 200 <= int(st) < 300) for x in (sys_, proj)]
+            print(f"{s.name:<20} {_f(hs):>10} {_f(hp):>11} {_f(hp / hs, 2):>6}   {_f(ts, 2):>11} {_f(tp, 2):>12} "
+                  f"{_f(tp / ts if ts else math.nan, 2):>6}  {bad[0] or ''}/{bad[1] or ''}")
+        print("ratio: one-project user / system-wide user (all:read, pii:read); >1 means the project grant costs more")
+
+    if 10_000 in results and 100_000 in results:
+        small, big = results[10_000], results[100_000]
+        print("\n=== growth: p50 at 100k / p50 at 10k (target <= 2x) ===")
+        print(f"{'scenario':<20} {'10k p50':>8} {'100k p50':>9} {'growth':>7} {'tmpl growth':>11}  {'target':<7}")
+        for s in SCENARIOS:
+            a, b = small["scenarios"][s.name], big["scenarios"][s.name]
+            g = p50(b["http"]) / p50(a["http"])
+            ta, tb = p50(a.get("template", [])), p50(b.get("template", []))
+            tg = tb / ta if ta and not math.isnan(ta) else math.nan
+            print(f"{s.name:<20} {_f(p50(a['http'])):>8} {_f(p50(b['http'])):>9} {_f(g, 2):>7} {_f(tg, 2):>11}  "
+                  f"{_mark(g <= TARGET_GROWTH):<7}")
+
+    print("\n=== targets ===")
+    for n in sorted(results):
+        r = results[n]
+        missed = [s.name for s in SCENARIOS
+                  if p50(r["scenarios"][s.name]["http"]) > (TARGET_POINT_MS if s.point else TARGET_PAGE_MS)]
+        print(f"{n:>8,} clients: {len(SCENARIOS) - len(missed)}/{len(SCENARIOS)} scenarios meet their p50 target"
+              + (f"; missed: {', '.join(missed)}" if missed else ""))
+    if 10_000 in results and 100_000 in results:
+        grown = [s.name for s in SCENARIOS if p50(results[100_000]["scenarios"][s.name]["http"])
+                 > TARGET_GROWTH * p50(results[10_000]["scenarios"][s.name]["http"])]
+        print(f"growth: {len(SCENARIOS) - len(grown)}/{len(SCENARIOS)} within {TARGET_GROWTH:g}x"
+              + (f"; beyond: {', '.join(grown)}" if grown else ""))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--clients", type=int, nargs="+", default=list(DEFAULT_CLIENTS), metavar="N")
+    parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parent / ".data",
+                        help="where the demo stores are (DATA/store-N, as import_bench.py --keep leaves them)")
+    parser.add_argument("--requests", type=int, default=200, help="timed requests per scenario (default 200)")
+    parser.add_argument("--warmup", type=int, default=20, help="untimed requests first (default 20)")
+    parser.add_argument("--profile", type=Path, metavar="DIR", help="also cProfile 60 requests per endpoint")
+    parser.add_argument("--keep-work", action="store_true", help="keep DATA/api-bench-work-N (the written copy)")
+    parser.add_argument("--budget", type=float, default=60.0,
+                        help="seconds per scenario and phase after which a slow scenario stops early (default 60)")
+    parser.add_argument("--min-samples", type=int, default=3, help="timed requests even past the budget (default 3)")
+    args = parser.parse_args(argv)
+    cfg = Settings(args.requests, args.warmup, args.budget, args.min_samples, args.profile, args.keep_work)
+    args.data.mkdir(parents=True, exist_ok=True)
+    if args.profile:
+        args.profile.mkdir(parents=True, exist_ok=True)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else math.nan
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {load:.2f}, seed {SEED}")
+    results: dict[int, dict] = {}
+    for n in args.clients:
+        results[n] = run_one(n, args.data, cfg)
+        (args.data / f"api-bench-{n}.json").write_text(json.dumps(results[n]))
+    for n in DEFAULT_CLIENTS:  # growth needs both sizes: take a saved run of the other one
+        saved = args.data / f"api-bench-{n}.json"
+        if n not in results and saved.exists():
+            results[n] = json.loads(saved.read_text())
+            print(f"\n(using the saved {n:,}-client results of an earlier run: {saved})")
+    report(results, sorted(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
