@@ -340,3 +340,13 @@ def test_cli_manages_users_and_prints_tokens(tmp_path: Path) -> None:
     users = app.test_client().get("/api/v1/admin/users", headers={"Authorization": f"Bearer {token}"})
     assert users.status_code == 200 and users.get_json() == [{"name": "admin", "grants": ["admin"]}]
     app.extensions["hmis_ld"].store.close()
+
+
+def test_a_writer_without_pii_access_does_not_erase_pii(app, demo: Demo) -> None:
+    pid = next(iter(demo.visible))
+    writer = signed_in(app, "no-pii-writer", (f"project:{demo.project}:read", f"project:{demo.project}:write"))
+    response = writer.patch(f"/api/v1/client/{pid}", json={"VeteranStatus": 0})
+    assert response.status_code == 200 and "LastName" not in response.get_json()
+    full = signed_in(app, "checker", ("all:read", "pii:read")).get(f"/api/v1/clients/{pid}").get_json()
+    assert full["LastName"] == demo.clients[pid]["LastName"]
+    assert full.get("SSN", "") == demo.clients[pid]["SSN"]

@@ -18,7 +18,7 @@ from functools import cache
 
 import pyoxigraph as ox
 
-from hmis_ld.authz import Access, audit
+from hmis_ld.authz import SYSTEM, Access, audit
 from hmis_ld.model import HMIS, MODEL, Table, iris
 from hmis_ld.model.derived import client_id
 from hmis_ld.model.identity import person_link_quad, person_quads
@@ -224,7 +224,12 @@ class RecordWriter:
             raise Conflict("this PersonalID links client records that differ; update one of them at "
                            "/api/v1/clientrecords/{ClientID} (ClientIDs: "
                            + ", ".join(client_id(s) for s, _ in writable) + ")")
-        merged = {**view.record, **changes}
+        base = view.record
+        if not access.pii and any(f.pii for f in table.fields):
+            # The caller cannot see names, SSN or DOB, but rewriting must not erase them.
+            hidden = read_record(self.store, table, view.key, SYSTEM, include_deleted=True).versions
+            base = {**hidden.get(view.primary, {}), **view.record}
+        merged = {**base, **changes}
         record = {f.name: merged[f.name] for f in table.fields if merged.get(f.name) is not None}
         quads: list[ox.Quad] = []
         for _, graph in writable:
