@@ -12,6 +12,7 @@ ARCHITECTURE.md measured for raw `bulk_extend`.
     python bench/import_bench.py                          # 10k and 100k, stores deleted afterwards
     python bench/import_bench.py --clients 10000          # one size
     python bench/import_bench.py --keep bench/.data       # keep bench/.data/store-10000, store-100000
+    python bench/import_bench.py --keep bench/.data --reuse   # kept stores: re-import and export only
     python bench/import_bench.py --clients 2000 --profile /tmp/prof    # cProfile each step
 
 Timings are wall-clock seconds measured inside the child (interpreter start-up excluded; the
@@ -106,6 +107,13 @@ def _child_export(store_dir: str, out_dir: str, profile: str | None, out) -> Non
               "peak_mib": _peak_rss_mib()})
 
 
+def _child_count(store_dir: str, out) -> None:
+    import pyoxigraph
+
+    store = pyoxigraph.Store(store_dir)
+    out.send({"stored": len(store)})
+
+
 def _in_child(target, *args) -> dict:
     """Run `target(*args, pipe)` in a fresh interpreter (spawn: nothing inherited, so its
     ru_maxrss is its own) and return what it sends back."""
@@ -134,7 +142,7 @@ def _fmt(n: float) -> str:
     return f"{n:,.0f}"
 
 
-def run_one(n: int, keep: Path | None, profile: Path | None) -> dict:
+def run_one(n: int, keep: Path | None, profile: Path | None, reuse: bool = False) -> dict:
     from hmis_ld.demo import write_demo_csv
 
     def prof(step: str) -> str | None:
@@ -154,19 +162,24 @@ def run_one(n: int, keep: Path | None, profile: Path | None) -> dict:
               f"{_size(csv_dir) / MIB:,.0f} MiB", flush=True)
 
         store_dir = (keep / f"store-{n}") if keep else work / "store"
-        if store_dir.exists():
-            shutil.rmtree(store_dir)  # a fresh store: the import takes the bulk path
-        first = _in_child(_child_import, str(store_dir), str(csv_dir), prof("import"))
-        size = _size(store_dir)
-        secs = first["seconds"]
-        print(f"import     {timing(first)}   {first['rows']:,} rows ({_fmt(first['rows'] / secs)}/s), "
-              f"{first['quads']:,} quads written ({_fmt(first['quads'] / secs)}/s)", flush=True)
-        print(f"           store holds {first['stored']:,} quads ({first['stored'] / n:.0f} per client), "
-              f"{size / MIB:,.0f} MiB on disk ({size / max(first['stored'], 1):.0f} bytes/quad); "
-              f"peak RSS {first['peak_mib']:,.0f} MiB (before reading: {first['baseline_mib']:,.0f})",
-              flush=True)
-        if first["rejected"] or first["warnings"]:
-            print(f"           {first['rejected']} rows rejected, {first['warnings']} warnings", flush=True)
+        if reuse and store_dir.exists():
+            first = _in_child(_child_count, str(store_dir))
+            size = _size(store_dir)
+            print(f"import     reused {store_dir}: {first['stored']:,} quads, {size / MIB:,.0f} MiB", flush=True)
+        else:
+            if store_dir.exists():
+                shutil.rmtree(store_dir)  # a fresh store: the import takes the bulk path
+            first = _in_child(_child_import, str(store_dir), str(csv_dir), prof("import"))
+            size = _size(store_dir)
+            secs = first["seconds"]
+            print(f"import     {timing(first)}   {first['rows']:,} rows ({_fmt(first['rows'] / secs)}/s), "
+                  f"{first['quads']:,} quads written ({_fmt(first['quads'] / secs)}/s)", flush=True)
+            print(f"           store holds {first['stored']:,} quads ({first['stored'] / n:.0f} per client), "
+                  f"{size / MIB:,.0f} MiB on disk ({size / max(first['stored'], 1):.0f} bytes/quad); "
+                  f"peak RSS {first['peak_mib']:,.0f} MiB (before reading: {first['baseline_mib']:,.0f})",
+                  flush=True)
+            if first["rejected"] or first["warnings"]:
+                print(f"           {first['rejected']} rows rejected, {first['warnings']} warnings", flush=True)
 
         again = _in_child(_child_import, str(store_dir), str(csv_dir), prof("reimport"))
         print(f"re-import  {timing(again)}   {again['quads']:,} quads written; rows: "
@@ -186,33 +199,40 @@ def run_one(n: int, keep: Path | None, profile: Path | None) -> dict:
 
 
 def summary(results: list[dict]) -> None:
-    print("\n=== summary (seconds are wall-clock; CPU in brackets) ===")
+    print("\n=== summary (seconds are wall-clock; CPU in brackets; - = import reused) ===")
     print(f"{'clients':>8} {'rows':>10} {'quads':>11} {'import s':>15} {'rows/s':>7} {'quads/s':>8} "
           f"{'disk MiB':>9} {'peak MiB':>9} {'q/client':>8} {'re-import s':>15} {'export s':>15}")
     for r in results:
         i, again, out = r["import"], r["reimport"], r["export"]
-        print(f"{r['n']:>8,} {i['rows']:>10,} {i['stored']:>11,} "
-              f"{i['seconds']:>7.1f} ({i['cpu']:>5.0f}) {_fmt(i['rows'] / i['seconds']):>7} "
-              f"{_fmt(i['quads'] / i['seconds']):>8} {r['size'] / MIB:>9,.0f} {i['peak_mib']:>9,.0f} "
+        if "seconds" in i:
+            imported = (f"{i['seconds']:>7.1f} ({i['cpu']:>5.0f}) {_fmt(i['rows'] / i['seconds']):>7} "
+                        f"{_fmt(i['quads'] / i['seconds']):>8} ")
+            peak = f"{i['peak_mib']:>9,.0f}"
+        else:
+            imported, peak = f"{'-':>15} {'-':>7} {'-':>8} ", f"{'-':>9}"
+        print(f"{r['n']:>8,} {r['csv_rows']:>10,} {i['stored']:>11,} {imported}{r['size'] / MIB:>9,.0f} {peak} "
               f"{i['stored'] / r['n']:>8.0f} {again['seconds']:>7.1f} ({again['cpu']:>5.0f}) "
               f"{out['seconds']:>7.1f} ({out['cpu']:>5.0f})")
     print("quads: in the store after the import; quads/s: quads the import wrote per wall-clock second")
     print()
     for r in results:
-        rate = r["import"]["quads"] / r["import"]["seconds"]
-        print(f"{r['n']:>8,} clients: import at {rate / REFERENCE_BULK_QUADS_PER_S:.2f}x the "
-              f"{REFERENCE_BULK_QUADS_PER_S:,} quads/s of ARCHITECTURE.md's raw bulk load")
+        if "seconds" in r["import"]:
+            rate = r["import"]["quads"] / r["import"]["seconds"]
+            print(f"{r['n']:>8,} clients: import at {rate / REFERENCE_BULK_QUADS_PER_S:.2f}x the "
+                  f"{REFERENCE_BULK_QUADS_PER_S:,} quads/s of ARCHITECTURE.md's raw bulk load")
     by_n = {r["n"]: r for r in results}
     if 10_000 in by_n and 100_000 in by_n:
         small, big = by_n[10_000], by_n[100_000]
-        for label, get in (("import time", lambda r: r["import"]["seconds"]),
-                           ("import CPU", lambda r: r["import"]["cpu"]),
-                           ("re-import time", lambda r: r["reimport"]["seconds"]),
-                           ("re-import CPU", lambda r: r["reimport"]["cpu"]),
-                           ("export time", lambda r: r["export"]["seconds"]),
-                           ("export CPU", lambda r: r["export"]["cpu"]),
-                           ("import peak RSS", lambda r: r["import"]["peak_mib"]),
-                           ("store size", lambda r: r["size"])):
+        ratios = [("re-import time", lambda r: r["reimport"]["seconds"]),
+                  ("re-import CPU", lambda r: r["reimport"]["cpu"]),
+                  ("export time", lambda r: r["export"]["seconds"]),
+                  ("export CPU", lambda r: r["export"]["cpu"]),
+                  ("store size", lambda r: r["size"])]
+        if "seconds" in small["import"] and "seconds" in big["import"]:
+            ratios[:0] = [("import time", lambda r: r["import"]["seconds"]),
+                          ("import CPU", lambda r: r["import"]["cpu"]),
+                          ("import peak RSS", lambda r: r["import"]["peak_mib"])]
+        for label, get in ratios:
             print(f"100k/10k {label:<16} {get(big) / get(small):5.1f}x (10x would be linear)")
 
 
@@ -221,6 +241,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, nargs="+", default=list(DEFAULT_CLIENTS), metavar="N")
     parser.add_argument("--keep", type=Path, metavar="DIR",
                         help="keep the stores as DIR/store-N for other benchmarks (replaced if present)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="with --keep: a store already in DIR is not rebuilt; only re-import and export run")
     parser.add_argument("--profile", type=Path, metavar="DIR",
                         help="cProfile the three steps into DIR/{import,reimport,export}-N.pstats (slower)")
     args = parser.parse_args(argv)
@@ -228,7 +250,9 @@ def main(argv: list[str] | None = None) -> int:
         if folder:
             folder.mkdir(parents=True, exist_ok=True)
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, seed {SEED}")
-    results = [run_one(n, args.keep, args.profile) for n in args.clients]
+    if args.reuse and not args.keep:
+        parser.error("--reuse needs --keep DIR")
+    results = [run_one(n, args.keep, args.profile, args.reuse) for n in args.clients]
     summary(results)
     return 0
 
