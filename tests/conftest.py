@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+from collections import defaultdict
 from pathlib import Path
 
 import pytest
@@ -44,6 +46,29 @@ def testkit_store(testkit: Path) -> EmbeddedStore:
 
 
 TESTER_GRANTS = ("all:read", "all:write", "pii:read", "admin", "audit", "sparql")
+
+
+def stale_documents(store: EmbeddedStore) -> list[tuple[str, str]]:
+    """(subject, graph) pairs whose `ext:fields` document differs from their field triples:
+    the API reads documents, SPARQL and export read triples, so the two must never drift."""
+    from hmis_ld.model import MODEL
+    from hmis_ld.model.records import FIELDS, RELABELLED
+
+    by_class = {t.cls: t for t in MODEL.tables.values()}
+    tables = {r["s"].value: by_class[r["t"].value] for r in store.select("SELECT ?s ?t WHERE { ?s a ?t }")
+              if r["t"].value in by_class}
+    documents: dict[tuple[str, str], dict] = defaultdict(dict)
+    triples: dict[tuple[str, str], dict] = defaultdict(dict)
+    for r in store.select("SELECT ?s ?g ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }"):
+        s, g, p = r["s"].value, r["g"].value, r["p"].value
+        table = tables.get(s)
+        if table is None:
+            continue
+        if p == FIELDS:
+            documents[(s, g)] = json.loads(r["o"].value)
+        elif p in table.by_iri and table.by_iri[p].name != RELABELLED:
+            triples[(s, g)][table.by_iri[p].name] = r["o"].value
+    return sorted(k for k in documents.keys() | triples.keys() if documents.get(k, {}) != triples.get(k, {}))
 
 
 def copy_of(store: EmbeddedStore) -> EmbeddedStore:

@@ -13,6 +13,7 @@ from hmis_ld.csv.importer import import_csv
 from hmis_ld.model import MODEL
 from hmis_ld.store import EmbeddedStore
 
+from conftest import stale_documents
 from hud_files import read_rows, rows_with_bad_codes, spec_columns
 
 HUD_FILES = [
@@ -46,6 +47,7 @@ def test_testkit_imports_every_valid_row(testkit: Path, shared: Path, testkit_st
     assert count_records(testkit_store, "Client") == 514
     assert count_records(testkit_store, "Enrollment") == 574
     assert count_records(testkit_store, "Services") == 6385
+    assert stale_documents(testkit_store) == []
 
 
 def test_testkit_report_names_each_rejected_row(testkit: Path, shared: Path) -> None:
@@ -104,6 +106,7 @@ def test_date_updated_decides_which_version_wins(cases: Path, second: str, expec
         assert _last_name(store, initial["PersonalID"]) == incoming["LastName"]
         if expected != "from-file":
             assert incoming["LastName"] == expected
+    assert stale_documents(store) == []
 
 
 def test_duplicate_keys_are_reported_and_the_rest_loads(cases: Path) -> None:

@@ -154,7 +154,10 @@ def to_literal(f: Field, value: Value) -> ox.Literal:
 
 
 def from_literal(f: Field, literal: ox.Literal) -> Value:
-    text = literal.value
+    return from_lexical(f, literal.value)
+
+
+def from_lexical(f: Field, text: str) -> Value:
     kind = f.kind
     if kind == "integer":
         return int(text)

@@ -14,15 +14,14 @@ import uuid
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache
 
 import pyoxigraph as ox
 
 from hmis_ld.authz import SYSTEM, Access, audit
 from hmis_ld.model import HMIS, MODEL, Table, iris
 from hmis_ld.model.derived import client_id
-from hmis_ld.model.identity import person_link_quad, person_quads
-from hmis_ld.model.records import Placement, record_from_triples, record_quads
+from hmis_ld.model.identity import PERSON_LINK, person_link_quad, person_quads
+from hmis_ld.model.records import FIELDS, RELABELLED, Placement, record_from_documents, record_quads
 from hmis_ld.model.schema import RDF_TYPE
 from hmis_ld.model.values import Value, ValueProblem, format_json, parse_value
 from hmis_ld.service.identity import resolve_personal_ids
@@ -65,41 +64,75 @@ def etag_of(document: Mapping[str, object]) -> str:
 
 
 def read_records(store: Store, table: Table, keys: list[str], access: Access) -> dict[str, RecordView]:
-    """Views of several records by key, in one query. A PersonalID merged into another
-    person answers with the surviving person (whose PersonalID the view carries)."""
+    """Views of several records by key. A PersonalID merged into another person answers
+    with the surviving person (whose PersonalID the view carries)."""
     if not keys:
         return {}
-    resolved = resolve_personal_ids(store, keys) if table.name == "Client" else {k: k for k in keys}
-    views = _read_records(store, table, sorted(set(resolved.values())), access)
+    if table.name != "Client":
+        return _views(table, _record_documents(store, table, keys, access))
+    resolved = resolve_personal_ids(store, keys)
+    views = _views(table, _client_documents(store, sorted(set(resolved.values())), access))
     return {k: views[resolved[k]] for k in keys if resolved[k] in views}
 
 
-def _read_records(store: Store, table: Table, keys: list[str], access: Access) -> dict[str, RecordView]:
+# (key, subject, graph, document, PersonalID) per graph a record may be read in
+_Document = tuple[str, str, str, str, str | None]
+
+
+def _record_documents(store: Store, table: Table, keys: list[str], access: Access) -> list[_Document]:
     values = " ".join(str(ox.Literal(k)) for k in keys)
-    sparql = (
-        f"SELECT ?key ?s ?g ?p ?o WHERE {{ VALUES ?key {{ {values} }} "
-        f"GRAPH ?g0 {{ ?s <{table.key_field.iri}> ?key . ?s <{RDF_TYPE}> <{table.cls}> }} "
-        f"GRAPH ?g {{ ?s ?p ?o }} FILTER(?p IN ({_field_iris(table)})) }}"
-    )
-    triples: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    # Comparing the type after the key lookup keeps the key the starting point (a constant
+    # class would be planned first and scanned).
+    return _documents(store, table, f"VALUES ?key {{ {values} }} ?s <{table.key_field.iri}> ?key ; "
+                                    f"<{RDF_TYPE}> ?type FILTER(?type = <{table.cls}>)", access)
+
+
+def _documents(store: Store, table: Table, where: str, access: Access) -> list[_Document]:
+    """Documents of the subjects `where` binds (with their ?key), in the caller's dataset."""
+    personal_id = f"OPTIONAL {{ ?s <{HMIS}PersonalID> ?pid }}" if RELABELLED in table.by_name else ""
+    sparql = f"SELECT ?key ?s ?g ?doc ?pid WHERE {{ {where} GRAPH ?g {{ ?s <{FIELDS}> ?doc }} {personal_id} }}"
+    return [(r["key"].value, r["s"].value, r["g"].value, r["doc"].value, r["pid"].value if "pid" in r else None)
+            for r in store.select(sparql, graphs=access.dataset(store))]
+
+
+def records_by_subject(store: Store, table: Table, subjects: list[str], access: Access) -> dict[str, dict[str, Value]]:
+    """Records by subject IRI, for templates that find records rather than keys."""
+    if not subjects:
+        return {}
+    values = " ".join(f"<{s}>" for s in subjects)
+    views = _views(table, _documents(store, table, f"VALUES ?s {{ {values} }} BIND(STR(?s) AS ?key)", access))
+    return {view.primary: view.record for view in views.values()}
+
+
+def _client_documents(store: Store, personal_ids: list[str], access: Access) -> list[_Document]:
+    """A person's client records come from the persons graph (a system lookup: PersonalID is
+    on every record of the person, the link only on client records); their documents then
+    come from the caller's dataset, so a record the caller may not see stays unseen."""
+    values = " ".join(str(ox.Literal(k)) for k in personal_ids)
+    person_of = {r["s"].value: r["key"].value for r in store.select(
+        f"SELECT ?key ?s WHERE {{ VALUES ?key {{ {values} }} "
+        f"GRAPH <{iris.PERSONS}> {{ ?p <{HMIS}PersonalID> ?key . ?s <{PERSON_LINK}> ?p }} }}")}
+    if not person_of:
+        return []
+    subjects = " ".join(f"(<{s}> {ox.Literal(k)})" for s, k in person_of.items())
+    return _documents(store, MODEL.tables["Client"], f"VALUES (?s ?key) {{ {subjects} }}", access)
+
+
+def _views(table: Table, documents: list[_Document]) -> dict[str, RecordView]:
+    texts: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     graphs: dict[str, str] = {}
-    for row in store.select(sparql, graphs=access.dataset(store)):
-        subject = row["s"].value
-        triples[row["key"].value][subject].append((row["p"], row["o"]))
-        if not row["g"].value.endswith(iris.PII_SUFFIX):
-            graphs[subject] = row["g"].value
+    personal_ids: dict[str, str | None] = {}
+    for key, subject, graph, document, personal_id in documents:
+        texts[key][subject].append(document)
+        personal_ids[subject] = personal_id
+        if not graph.endswith(iris.PII_SUFFIX):
+            graphs[subject] = graph
     views = {}
-    for key, by_subject in triples.items():
-        records = {s: record_from_triples(table, t) for s, t in by_subject.items()}
+    for key, by_subject in texts.items():
+        records = {s: record_from_documents(table, docs, personal_ids[s]) for s, docs in by_subject.items()}
         primary = max(sorted(records), key=lambda s: str(records[s].get("DateUpdated", "")))
         views[key] = RecordView(table, key, records[primary], sorted((s, graphs[s]) for s in records), primary, records)
     return views
-
-
-@cache
-def _field_iris(table: Table) -> str:
-    """Only field triples make a record's document: its links and search keys stay behind."""
-    return ", ".join(f"<{f.iri}>" for f in table.fields)
 
 
 def read_record(store: Store, table: Table, key: str, access: Access, *, include_deleted: bool = False

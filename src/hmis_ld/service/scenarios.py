@@ -17,11 +17,10 @@ import pyoxigraph as ox
 from hmis_ld.authz import Access
 from hmis_ld.model import HMIS, MODEL
 from hmis_ld.model.derived import PREFIX_LENGTH, SSN_LAST4, name_key, prefix_iri
-from hmis_ld.model.records import record_from_triples
 from hmis_ld.model.values import Value, date_literal, datetime_literal
 from hmis_ld.resources import resource_path
 from hmis_ld.service.paging import Page, PageOf, paged
-from hmis_ld.service.records import read_record, read_records
+from hmis_ld.service.records import read_record, read_records, records_by_subject
 from hmis_ld.store import Row, Store
 
 XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
@@ -125,7 +124,8 @@ class Scenarios:
                             projectId=_str(project_id), entryFrom=_date(entry_from), exitTo=_date(exit_to),
                             funder=None, projectType=None, asOf=None)
         result = paged(rows, page)
-        enrollments = _documents(self.store, "Enrollment", [r["enrollment"].value for r in result.items], access)
+        enrollments = records_by_subject(self.store, MODEL.tables["Enrollment"],
+                                         [r["enrollment"].value for r in result.items], access)
         items = []
         for r in result.items:
             record: dict[str, Value | None] = dict(enrollments.get(r["enrollment"].value, {}))
@@ -178,7 +178,8 @@ class Scenarios:
             table = by_class.get(r["type"].value)
             if table is not None:
                 subjects[table.name].append(r["record"].value)
-        documents = {name: _documents(self.store, name, subs, access) for name, subs in subjects.items()}
+        documents = {name: records_by_subject(self.store, MODEL.tables[name], subs, access)
+                     for name, subs in subjects.items()}
         seen = set()
         for name, docs in documents.items():
             table = MODEL.tables[name]
@@ -209,19 +210,6 @@ class Scenarios:
         result = paged([r["key"].value for r in rows], page)
         views = read_records(self.store, MODEL.tables["Services"], result.items, access)
         return PageOf([views[k] for k in result.items if k in views], result.next_offset)
-
-
-def _documents(store: Store, table_name: str, subjects: list[str], access: Access) -> dict[str, dict[str, Value]]:
-    """Records by subject IRI (fields only), in one query."""
-    if not subjects:
-        return {}
-    table = MODEL.tables[table_name]
-    values = " ".join(f"<{s}>" for s in subjects)
-    triples: dict[str, list] = defaultdict(list)
-    for row in store.select(f"SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {values} }} ?s ?p ?o }}",
-                            graphs=access.dataset(store)):
-        triples[row["s"].value].append((row["p"], row["o"]))
-    return {s: record_from_triples(table, t) for s, t in triples.items()}
 
 
 def _enrollment_summary(row: Row) -> dict[str, str | None]:
