@@ -82,9 +82,13 @@ _Document = tuple[str, str, str, str, str | None]
 def _record_documents(store: Store, table: Table, keys: list[str], access: Access) -> list[_Document]:
     values = " ".join(str(ox.Literal(k)) for k in keys)
     # Comparing the type after the key lookup keeps the key the starting point (a constant
-    # class would be planned first and scanned).
-    return _documents(store, table, f"VALUES ?key {{ {values} }} ?s <{table.key_field.iri}> ?key ; "
-                                    f"<{RDF_TYPE}> ?type FILTER(?type = <{table.cls}>)", access)
+    # class would be planned first and scanned). A key is also on every record that links to
+    # its record (a ProjectID on each enrollment), so a directory record is looked up in its
+    # own graph.
+    lookup = f"?s <{table.key_field.iri}> ?key ; <{RDF_TYPE}> ?type FILTER(?type = <{table.cls}>)"
+    if table.scope != "project":
+        lookup = f"GRAPH <{iris.system_graph(table.scope)}> {{ {lookup} }}"
+    return _documents(store, table, f"VALUES ?key {{ {values} }} {lookup}", access)
 
 
 def _documents(store: Store, table: Table, where: str, access: Access) -> list[_Document]:
@@ -198,8 +202,9 @@ class RecordWriter:
             # Only system-wide writers choose keys: for anyone else a taken key would reveal
             # a record they may not see.
             raise Invalid([FieldProblem(table.key, None, "assigned by the server: leave it out")])
-        key = personal_id or str(values.get(table.key) or uuid.uuid4().hex)
-        if personal_id is None and self._exists(table, key):
+        chosen = values.get(table.key)
+        key = personal_id or str(chosen or uuid.uuid4().hex)
+        if personal_id is None and chosen is not None and self._exists(table, key):
             raise Conflict(f"{table.name} {key} already exists")
         now = _now()
         record: dict[str, Value] = {k: v for k, v in values.items() if v is not None}
@@ -283,7 +288,8 @@ class RecordWriter:
         return findings
 
     def _exists(self, table: Table, key: str) -> bool:
-        sparql = f"ASK {{ ?s <{table.key_field.iri}> ?key . ?s <{RDF_TYPE}> <{table.cls}> }}"
+        # the type is compared, not looked up: a constant class would be scanned first
+        sparql = f"ASK {{ ?s <{table.key_field.iri}> ?key ; <{RDF_TYPE}> ?type FILTER(?type = <{table.cls}>) }}"
         return self.store.ask(sparql, substitutions={"key": ox.Literal(key)})
 
     def target_graph(self, table: Table, record: Mapping[str, Value], access: Access,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
@@ -20,7 +21,7 @@ from hmis_ld.model.derived import PREFIX_LENGTH, SSN_LAST4, name_key, prefix_iri
 from hmis_ld.model.values import Value, date_literal, datetime_literal
 from hmis_ld.resources import resource_path
 from hmis_ld.service.paging import Page, PageOf, paged
-from hmis_ld.service.records import read_record, read_records, records_by_subject
+from hmis_ld.service.records import RecordView, read_record, read_records, records_by_subject
 from hmis_ld.store import Row, Store
 
 XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
@@ -70,9 +71,16 @@ class Scenarios:
     def __init__(self, store: Store):
         self.store = store
 
-    def _select(self, name: str, access: Access, page: Page | None = None,
+    def _select(self, name: str, access: Access, page: Page | None = None, *,
+                among: tuple[str, list[ox.Literal | ox.NamedNode]] | None = None,
                 **bindings: ox.Literal | ox.NamedNode | None) -> list[Row]:
+        """`among` (variable, terms) runs the template for many values of one variable at once,
+        as a VALUES block the planner sees (terms from the store, written by pyoxigraph)."""
         sparql = template(name) + (page.clause() if page else "")
+        if among is not None:
+            variable, terms = among
+            block = f"VALUES ?{variable} {{ {' '.join(map(str, terms))} }} "
+            sparql = re.sub(r"WHERE\s*{", lambda m: m.group(0) + block, sparql, count=1)
         return list(self.store.select(sparql, substitutions=_bind(**bindings), graphs=access.dataset(self.store)))
 
     # Scenario 1
@@ -119,8 +127,8 @@ class Scenarios:
     # Scenario 5
     def client_enrollments(self, personal_id: str, access: Access, page: Page, *, project_id: str | None,
                            entry_from: dt.date | None, exit_to: dt.date | None) -> PageOf:
-        personal_id = read_record(self.store, MODEL.tables["Client"], personal_id, access).key
-        rows = self._select("client_enrollments", access, page, pid=ox.Literal(personal_id),
+        client = read_record(self.store, MODEL.tables["Client"], personal_id, access)
+        rows = self._select("client_enrollments", access, page, among=("client", _records_of([client])),
                             projectId=_str(project_id), entryFrom=_date(entry_from), exitTo=_date(exit_to),
                             funder=None, projectType=None, asOf=None)
         result = paged(rows, page)
@@ -158,12 +166,12 @@ class Scenarios:
         rows = list(self.store.select(sparql + page.clause(), substitutions=_bind(**filters), graphs=dataset))
         result = paged([r["pid"].value for r in rows], page)
         clients = read_records(self.store, MODEL.tables["Client"], result.items, access)
-        out = []
-        for pid in result.items:
-            if pid in clients:
-                rows = self._select("client_enrollments", access, pid=ox.Literal(pid), projectId=None, **filters)
-                out.append((clients[pid], [_enrollment_summary(r) for r in rows]))
-        return PageOf(out, result.next_offset)
+        enrollments = defaultdict(list)
+        among = ("client", _records_of(clients.values()))
+        for r in self._select("client_enrollments", access, among=among, projectId=None, **filters):
+            enrollments[r["pid"].value].append(_enrollment_summary(r))
+        return PageOf([(clients[pid], enrollments[clients[pid].key]) for pid in result.items if pid in clients],
+                      result.next_offset)
 
     # Scenario 10
     def client_changes(self, personal_id: str, access: Access, *, since: dt.datetime, until: dt.datetime
@@ -210,6 +218,11 @@ class Scenarios:
         result = paged([r["key"].value for r in rows], page)
         views = read_records(self.store, MODEL.tables["Services"], result.items, access)
         return PageOf([views[k] for k in result.items if k in views], result.next_offset)
+
+
+def _records_of(views: Iterable[RecordView]) -> list[ox.NamedNode]:
+    """The client records behind views (ordered, so a page's query text is stable)."""
+    return sorted({ox.NamedNode(s) for view in views for s, _ in view.subjects}, key=str)
 
 
 def _enrollment_summary(row: Row) -> dict[str, str | None]:
