@@ -18,10 +18,16 @@ import pyoxigraph as ox
 from hmis_ld.authz import Access
 from hmis_ld.model import HMIS, MODEL
 from hmis_ld.model.derived import PREFIX_LENGTH, SSN_LAST4, name_key, prefix_iri
+from hmis_ld.model.schema import RDF_TYPE
 from hmis_ld.model.values import Value, date_literal, datetime_literal
 from hmis_ld.resources import resource_path
 from hmis_ld.service.paging import Page, PageOf, paged
-from hmis_ld.service.records import RecordView, read_record, read_records, records_by_subject
+from hmis_ld.service.records import (
+    RecordView,
+    read_record,
+    read_records,
+    records_by_subject,
+)
 from hmis_ld.store import Row, Store
 
 XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
@@ -72,15 +78,20 @@ class Scenarios:
         self.store = store
 
     def _select(self, name: str, access: Access, page: Page | None = None, *,
-                among: tuple[str, list[ox.Literal | ox.NamedNode]] | None = None,
+                among: tuple[str, list[ox.Literal | ox.NamedNode]] | None = None, distinct: str | None = None,
                 **bindings: ox.Literal | ox.NamedNode | None) -> list[Row]:
         """`among` (variable, terms) runs the template for many values of one variable at once,
-        as a VALUES block the planner sees (terms from the store, written by pyoxigraph)."""
-        sparql = template(name) + (page.clause() if page else "")
+        as a VALUES block the planner sees (terms from the store, written by pyoxigraph).
+        `distinct` projects the template to the distinct values of one variable."""
+        sparql = template(name)
+        if distinct is not None:
+            projected = " ".join(f"?{v}" for v in (distinct, *bindings))
+            sparql = re.sub(r"SELECT [^{]*WHERE", f"SELECT DISTINCT {projected} WHERE", sparql, count=1)
         if among is not None:
             variable, terms = among
             block = f"VALUES ?{variable} {{ {' '.join(map(str, terms))} }} "
             sparql = re.sub(r"WHERE\s*{", lambda m: m.group(0) + block, sparql, count=1)
+        sparql += page.clause() if page else ""
         return list(self.store.select(sparql, substitutions=_bind(**bindings), graphs=access.dataset(self.store)))
 
     # Scenario 1
@@ -112,9 +123,9 @@ class Scenarios:
     # Scenarios 3 and 4
     def project_clients(self, project_id: str, access: Access, page: Page, *, entry_from: dt.date | None,
                         exit_to: dt.date | None) -> PageOf:
-        read_record(self.store, MODEL.tables["Project"], project_id, access)
-        rows = self._select("project_clients", access, page, projectId=ox.Literal(project_id),
-                            entryFrom=_date(entry_from), exitTo=_date(exit_to))
+        project = read_record(self.store, MODEL.tables["Project"], project_id, access)
+        rows = self._select("project_clients", access, page, among=("project", [ox.NamedNode(project.primary)]),
+                            entryFrom=_date(entry_from), exitTo=_date(exit_to), asOf=None)
         result = paged(rows, page)
         views = read_records(self.store, MODEL.tables["Client"], sorted({r["pid"].value for r in result.items}),
                              access)
@@ -130,7 +141,7 @@ class Scenarios:
         client = read_record(self.store, MODEL.tables["Client"], personal_id, access)
         rows = self._select("client_enrollments", access, page, among=("client", _records_of([client])),
                             projectId=_str(project_id), entryFrom=_date(entry_from), exitTo=_date(exit_to),
-                            funder=None, projectType=None, asOf=None)
+                            asOf=None)
         result = paged(rows, page)
         enrollments = records_by_subject(self.store, MODEL.tables["Enrollment"],
                                          [r["enrollment"].value for r in result.items], access)
@@ -146,30 +157,44 @@ class Scenarios:
     # Scenarios 6 and 7
     def projects(self, access: Access, page: Page, *, funder: int | None, project_type: int | None,
                  coc: str | None, start_from: dt.date | None, end_to: dt.date | None) -> PageOf:
-        rows = self._select("projects_by_funder_and_type", access, page, funder=_int(funder),
-                            projectType=_int(project_type), coc=_str(coc), startFrom=_date(start_from),
-                            endTo=_date(end_to))
+        rows = self._projects(access, page, funder=funder, project_type=project_type, coc=coc,
+                              start_from=start_from, end_to=end_to)
         result = paged([r["projectId"].value for r in rows], page)
         views = read_records(self.store, MODEL.tables["Project"], result.items, access)
         return PageOf([views[k] for k in result.items if k in views], result.next_offset)
 
+    def _projects(self, access: Access, page: Page | None, *, funder: int | None, project_type: int | None,
+                  coc: str | None = None, start_from: dt.date | None = None, end_to: dt.date | None = None
+                  ) -> list[Row]:
+        """The template looks up the most selective criterion given first (its anchor)."""
+        if funder is not None:
+            anchor: tuple[str, ox.Literal | ox.NamedNode] = (HMIS + "Funder", _int(funder))
+        elif project_type is not None:
+            anchor = (HMIS + "ProjectType", _int(project_type))
+        else:
+            anchor = (RDF_TYPE, ox.NamedNode(MODEL.tables["Project"].cls))
+        return self._select("projects_by_funder_and_type", access, page, anchorP=ox.NamedNode(anchor[0]),
+                            anchorV=anchor[1], funder=_int(funder), projectType=_int(project_type), coc=_str(coc),
+                            startFrom=_date(start_from), endTo=_date(end_to))
+
     # Scenarios 8 and 9
     def clients(self, access: Access, page: Page, *, funder: int | None, project_type: int | None,
                 entry_from: dt.date | None, exit_to: dt.date | None, as_of: dt.date | None) -> PageOf:
-        """A page of clients, each with its matching enrollments."""
-        filters = dict(funder=_int(funder), projectType=_int(project_type), entryFrom=_date(entry_from),
-                       exitTo=_date(exit_to), asOf=_date(as_of))
-        # the same template, projected to distinct clients for the page
-        sparql = re.sub(r"SELECT [^{]*WHERE", f"SELECT DISTINCT ?pid {' '.join('?' + k for k in filters)} WHERE",
-                        template("clients_by_funder_and_type"), count=1)
-        dataset = access.dataset(self.store)
-        rows = list(self.store.select(sparql + page.clause(), substitutions=_bind(**filters), graphs=dataset))
+        """A page of clients, each with its enrollments in the funder's (or type's) projects."""
+        projects = self._projects(access, None, funder=funder, project_type=project_type)
+        if not projects:
+            return PageOf([], None)
+        dates = {"entryFrom": _date(entry_from), "exitTo": _date(exit_to), "asOf": _date(as_of)}
+        rows = self._select("project_clients", access, page, among=("project", [r["project"] for r in projects]),
+                            distinct="pid", **dates)
         result = paged([r["pid"].value for r in rows], page)
         clients = read_records(self.store, MODEL.tables["Client"], result.items, access)
+        wanted = {r["projectId"].value for r in projects}
         enrollments = defaultdict(list)
-        among = ("client", _records_of(clients.values()))
-        for r in self._select("client_enrollments", access, among=among, projectId=None, **filters):
-            enrollments[r["pid"].value].append(_enrollment_summary(r))
+        for r in self._select("client_enrollments", access, among=("client", _records_of(clients.values())),
+                              projectId=None, **dates):
+            if r["p"].value in wanted:
+                enrollments[r["pid"].value].append(_enrollment_summary(r))
         return PageOf([(clients[pid], enrollments[clients[pid].key]) for pid in result.items if pid in clients],
                       result.next_offset)
 
