@@ -61,7 +61,7 @@ TARGET_PAGE_MS = 20.0
 TARGET_POINT_MS = 5.0
 TARGET_GROWTH = 2.0
 H = "urn:hud:hmis:owl#"
-RECORD_READ = "SELECT ?key ?s ?g ?p ?o WHERE"  # hmis_ld.service.records.read_records
+RECORD_READ = "SELECT ?key ?s ?g ?doc ?pid WHERE"  # hmis_ld.service.records: the documents query
 
 
 # --- scenarios -------------------------------------------------------------------------------

@@ -91,11 +91,14 @@ def _record_documents(store: Store, table: Table, keys: list[str], access: Acces
     return _documents(store, table, f"VALUES ?key {{ {values} }} {lookup}", access)
 
 
-def _documents(store: Store, table: Table, where: str, access: Access) -> list[_Document]:
+def _documents(store: Store, table: Table, where: str, access: Access, *, key_is_personal_id: bool = False
+               ) -> list[_Document]:
     """Documents of the subjects `where` binds (with their ?key), in the caller's dataset."""
-    personal_id = f"OPTIONAL {{ ?s <{HMIS}PersonalID> ?pid }}" if RELABELLED in table.by_name else ""
+    read_pid = RELABELLED in table.by_name and not key_is_personal_id
+    personal_id = f"OPTIONAL {{ ?s <{HMIS}PersonalID> ?pid }}" if read_pid else ""
     sparql = f"SELECT ?key ?s ?g ?doc ?pid WHERE {{ {where} GRAPH ?g {{ ?s <{FIELDS}> ?doc }} {personal_id} }}"
-    return [(r["key"].value, r["s"].value, r["g"].value, r["doc"].value, r["pid"].value if "pid" in r else None)
+    return [(r["key"].value, r["s"].value, r["g"].value, r["doc"].value,
+             r["key"].value if key_is_personal_id else r["pid"].value if "pid" in r else None)
             for r in store.select(sparql, graphs=access.dataset(store))]
 
 
@@ -119,7 +122,8 @@ def _client_documents(store: Store, personal_ids: list[str], access: Access) -> 
     if not person_of:
         return []
     subjects = " ".join(f"(<{s}> {ox.Literal(k)})" for s, k in person_of.items())
-    return _documents(store, MODEL.tables["Client"], f"VALUES (?s ?key) {{ {subjects} }}", access)
+    return _documents(store, MODEL.tables["Client"], f"VALUES (?s ?key) {{ {subjects} }}", access,
+                      key_is_personal_id=True)
 
 
 def _views(table: Table, documents: list[_Document]) -> dict[str, RecordView]:
