@@ -178,6 +178,7 @@ def test_context_and_turtle_are_served(http) -> None:
     project = http.get("/api/v1/projects/1428", headers={"Accept": "text/turtle"})
     assert project.mimetype == "text/turtle"
     assert "hmis:ProjectID" in project.get_data(as_text=True)
+    assert "ext:fields" not in project.get_data(as_text=True)  # a read cache, not the record's RDF
 
 
 def test_unknown_routes_and_methods_are_problem_json(http) -> None:

@@ -11,7 +11,7 @@ from hmis_ld.api import params
 from hmis_ld.authz import Access
 from hmis_ld.model import MODEL
 from hmis_ld.model.jsonld import CONTEXT_PATH, record_jsonld
-from hmis_ld.model.records import Placement
+from hmis_ld.model.records import FIELDS, Placement
 from hmis_ld.service.records import RecordView
 from hmis_ld.store import Store
 
@@ -40,10 +40,10 @@ def record_as_jsonld(view: RecordView) -> dict[str, object]:
 
 
 def record_turtle(store: Store, view: RecordView, access: Access) -> str:
-    """The record's own triples (not its children's links to it)."""
-    down = " ".join(f"<{p}>" for p in sorted(MODEL.down_links))
+    """The record's own triples (not its children's links to it, nor its JSON documents)."""
+    skipped = ", ".join(f"<{p}>" for p in sorted({*MODEL.down_links, FIELDS}))
     triples = store.construct(
-        f"CONSTRUCT {{ <{view.primary}> ?p ?o }} WHERE {{ <{view.primary}> ?p ?o FILTER(?p NOT IN ({down.replace(' ', ', ')})) }}",
+        f"CONSTRUCT {{ <{view.primary}> ?p ?o }} WHERE {{ <{view.primary}> ?p ?o FILTER(?p NOT IN ({skipped})) }}",
         graphs=access.dataset(store),
     )
     return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes={"hmis": "urn:hud:hmis:owl#",

@@ -114,13 +114,13 @@ def records_by_subject(store: Store, table: Table, subjects: list[str], access: 
 def _client_documents(store: Store, personal_ids: list[str], access: Access) -> list[_Document]:
     """A person's client records come from the persons graph (a system lookup: PersonalID is
     on every record of the person, the link only on client records); their documents then
-    come from the caller's dataset, so a record the caller may not see stays unseen."""
+    come from the caller's dataset, so a record the caller may not see stays unseen. The
+    second query runs even when the first finds nothing, so an unknown PersonalID and a
+    hidden person take the same steps."""
     values = " ".join(str(ox.Literal(k)) for k in personal_ids)
     person_of = {r["s"].value: r["key"].value for r in store.select(
         f"SELECT ?key ?s WHERE {{ VALUES ?key {{ {values} }} "
         f"GRAPH <{iris.PERSONS}> {{ ?p <{HMIS}PersonalID> ?key . ?s <{PERSON_LINK}> ?p }} }}")}
-    if not person_of:
-        return []
     subjects = " ".join(f"(<{s}> {ox.Literal(k)})" for s, k in person_of.items())
     return _documents(store, MODEL.tables["Client"], f"VALUES (?s ?key) {{ {subjects} }}", access,
                       key_is_personal_id=True)
