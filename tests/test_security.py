@@ -39,6 +39,9 @@ class Demo:
             projects_of[e["PersonalID"]].add(e["ProjectID"])
         self.project = max(by_project, key=lambda p: len(by_project[p]))
         self.visible = by_project[self.project]
+        # one visible client with a full SSN, the same in every test process (a set's order is not)
+        self.client = min(pid for pid in self.visible
+                          if self.clients[pid]["SSN"].isdigit() and len(self.clients[pid]["SSN"]) == 9)
         self.hidden = next(pid for pid, projects in projects_of.items()
                            if self.project not in projects and self.clients[pid]["SSN"].isdigit())
         self.hidden_enrollment = next(e for e in self.enrollments if e["PersonalID"] == self.hidden)
@@ -265,7 +268,7 @@ def test_sparql_cannot_count_ask_or_reach_hidden_graphs(app, demo: Demo) -> None
 
 
 def test_without_pii_grant_and_for_researchers_no_direct_identifiers(app, demo: Demo) -> None:
-    pid = next(iter(demo.visible))
+    pid = demo.client
     for grants in ((f"project:{demo.project}:read",), ("all:read", "pii:read", "researcher")):
         client = signed_in(app, "r" + str(len(grants)), grants)
         record = client.get(f"/api/v1/clients/{pid}").get_json()
@@ -283,7 +286,7 @@ def test_writes_stay_inside_writable_graphs(app, demo: Demo) -> None:
         "EnrollmentCoC": "XX-500", "DisablingCondition": 0})
     assert response.status_code == 403, response.get_json()
     chosen_key = client.post("/api/v1/enrollments", json={
-        "EnrollmentID": "mine", "PersonalID": next(iter(demo.visible)), "ProjectID": demo.project,
+        "EnrollmentID": "mine", "PersonalID": demo.client, "ProjectID": demo.project,
         "EntryDate": "2026-02-01", "RelationshipToHoH": 1, "EnrollmentCoC": "XX-500", "DisablingCondition": 0,
         "HouseholdID": "h2"})
     assert chosen_key.status_code == 422
@@ -293,7 +296,7 @@ def test_writes_stay_inside_writable_graphs(app, demo: Demo) -> None:
 # The acting user and the audit trail
 
 def test_user_id_comes_from_the_credential_and_acting_for_needs_a_grant(app, demo: Demo) -> None:
-    pid = next(iter(demo.visible))
+    pid = demo.client
     plain = signed_in(app, "worker", ("all:read", "all:write", "pii:read"))
     body = plain.patch(f"/api/v1/client/{pid}", json={"NameSuffix": "II", "UserID": "someone-else"}).get_json()
     assert body["UserID"] == "worker"
@@ -305,7 +308,7 @@ def test_user_id_comes_from_the_credential_and_acting_for_needs_a_grant(app, dem
 
 
 def test_writes_and_pii_reads_are_audited_without_values(app, demo: Demo) -> None:
-    pid = next(iter(demo.visible))
+    pid = demo.client
     worker = signed_in(app, "worker2", ("all:read", "all:write", "pii:read"))
     worker.patch(f"/api/v1/client/{pid}", json={"NameSuffix": "IV"})
     worker.get(f"/api/v1/clients/{pid}")
@@ -343,10 +346,26 @@ def test_cli_manages_users_and_prints_tokens(tmp_path: Path) -> None:
 
 
 def test_a_writer_without_pii_access_does_not_erase_pii(app, demo: Demo) -> None:
-    pid = next(iter(demo.visible))
+    pid = demo.client
     writer = signed_in(app, "no-pii-writer", (f"project:{demo.project}:read", f"project:{demo.project}:write"))
     response = writer.patch(f"/api/v1/client/{pid}", json={"VeteranStatus": 0})
     assert response.status_code == 200 and "LastName" not in response.get_json()
     full = signed_in(app, "checker", ("all:read", "pii:read")).get(f"/api/v1/clients/{pid}").get_json()
     assert full["LastName"] == demo.clients[pid]["LastName"]
     assert full.get("SSN", "") == demo.clients[pid]["SSN"]
+
+
+def test_an_enrollment_by_a_writer_without_pii_access_copies_the_whole_client(app, demo: Demo,
+                                                                              demo_csv: Path) -> None:
+    pid = demo.client
+    other = next(p["ProjectID"] for p in read_rows(demo_csv / "Project.csv")
+                 if p["ProjectID"] not in {e["ProjectID"] for e in demo.enrollments if e["PersonalID"] == pid})
+    coc = next(r["CoCCode"] for r in read_rows(demo_csv / "ProjectCoC.csv") if r["ProjectID"] == other)
+    writer = signed_in(app, "intake", (f"project:{demo.project}:read", f"project:{other}:read",
+                                       f"project:{other}:write"))
+    enrollment = writer.post("/api/v1/enrollments", json={
+        "PersonalID": pid, "ProjectID": other, "EntryDate": "2026-01-05", "HouseholdID": "h-copy",
+        "RelationshipToHoH": 1, "EnrollmentCoC": coc, "DisablingCondition": 0})
+    assert enrollment.status_code == 201, enrollment.get_json()
+    there = signed_in(app, "other-project", (f"project:{other}:read", "pii:read"))
+    assert there.get(f"/api/v1/clients/{pid}").get_json()["LastName"] == demo.clients[pid]["LastName"]

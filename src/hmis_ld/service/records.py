@@ -266,12 +266,7 @@ class RecordWriter:
             raise Conflict("this PersonalID links client records that differ; update one of them at "
                            "/api/v1/clientrecords/{ClientID} (ClientIDs: "
                            + ", ".join(client_id(s) for s, _ in writable) + ")")
-        base = view.record
-        if not access.pii and any(f.pii for f in table.fields):
-            # The caller cannot see names, SSN or DOB, but rewriting must not erase them.
-            hidden = read_record(self.store, table, view.key, SYSTEM, include_deleted=True).versions
-            base = {**hidden.get(view.primary, {}), **view.record}
-        merged = {**base, **changes}
+        merged = {**self._whole(view, access), **changes}
         record = {f.name: merged[f.name] for f in table.fields if merged.get(f.name) is not None}
         quads: list[ox.Quad] = []
         for _, graph in writable:
@@ -283,6 +278,14 @@ class RecordWriter:
         trail = audit.entry(access, operation, table.name, [(s, view.key) for s, _ in writable], changes)
         self.store.replace_records([s for s, _ in writable], MODEL.down_links, quads + trail)
         return read_record(self.store, table, view.key, access, include_deleted=True), warnings
+
+    def _whole(self, view: RecordView, access: Access) -> dict[str, Value]:
+        """The view's record with the fields the caller may not see: names, SSN and DOB must
+        survive a rewrite or a copy made by someone without pii:read."""
+        if access.pii or not any(f.pii for f in view.table.fields):
+            return view.record
+        hidden = read_record(self.store, view.table, view.key, SYSTEM, include_deleted=True).versions
+        return {**hidden.get(view.primary, {}), **view.record}
 
     def _validate(self, table: Table, quads: list[ox.Quad], access: Access) -> list[Finding]:
         findings = self.validator.validate(table, quads, self.store, access.dataset(self.store))
@@ -330,7 +333,7 @@ class RecordWriter:
         if any(g == graph for _, g in client.subjects):
             return []
         placement = Placement(self.source, graph)
-        return [*record_quads(MODEL.tables["Client"], client.record, placement),
+        return [*record_quads(MODEL.tables["Client"], self._whole(client, access), placement),
                 person_link_quad(placement, personal_id)]
 
 
