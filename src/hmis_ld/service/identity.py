@@ -54,6 +54,27 @@ def resolve_personal_ids(store: Store, personal_ids: Sequence[str]) -> dict[str,
     return {p: found.get(p, p) for p in personal_ids}
 
 
+def resolve_with_records(store: Store, personal_ids: Sequence[str]) -> tuple[dict[str, str], dict[str, str]]:
+    """resolve_personal_ids, and every client record of the surviving persons (subject ->
+    PersonalID), in one lookup of the persons graph. OPTIONALs keep the asked PersonalIDs the
+    starting point (Oxigraph keeps a left join's order)."""
+    values = " ".join(_lit(p) for p in personal_ids)
+    rows = store.select(
+        f"SELECT ?asked ?now ?record WHERE {{ VALUES ?asked {{ {values} }} GRAPH <{P}> {{ "
+        f"?asker <{HMIS}PersonalID> ?asked . "
+        f"OPTIONAL {{ ?asker <{MERGED_INTO}>+ ?last FILTER NOT EXISTS {{ ?last <{MERGED_INTO}> ?further }} }} "
+        f"BIND(COALESCE(?last, ?asker) AS ?person) "
+        f"OPTIONAL {{ ?person <{HMIS}PersonalID> ?now }} OPTIONAL {{ ?record <{PERSON_LINK}> ?person }} }} }}")
+    resolved: dict[str, str] = {}
+    records: dict[str, str] = {}
+    for r in rows:
+        now = r["now"].value if "now" in r else r["asked"].value
+        resolved[r["asked"].value] = now
+        if "record" in r:
+            records[r["record"].value] = now
+    return {p: resolved.get(p, p) for p in personal_ids}, records
+
+
 @dataclass(frozen=True)
 class ClientRecord:
     subject: str

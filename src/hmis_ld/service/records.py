@@ -20,11 +20,11 @@ import pyoxigraph as ox
 from hmis_ld.authz import SYSTEM, Access, audit
 from hmis_ld.model import HMIS, MODEL, Table, iris
 from hmis_ld.model.derived import client_id
-from hmis_ld.model.identity import PERSON_LINK, person_link_quad, person_quads
+from hmis_ld.model.identity import person_link_quad, person_quads
 from hmis_ld.model.records import FIELDS, RELABELLED, Placement, record_from_documents, record_quads
 from hmis_ld.model.schema import RDF_TYPE
 from hmis_ld.model.values import Value, ValueProblem, format_json, parse_value
-from hmis_ld.service.identity import resolve_personal_ids
+from hmis_ld.service.identity import resolve_with_records
 from hmis_ld.service.paging import Page, PageOf, paged
 from hmis_ld.service.problems import Conflict, FieldProblem, Invalid, NotFound, PreconditionFailed
 from hmis_ld.store import Store
@@ -70,8 +70,8 @@ def read_records(store: Store, table: Table, keys: list[str], access: Access) ->
         return {}
     if table.name != "Client":
         return _views(table, _record_documents(store, table, keys, access))
-    resolved = resolve_personal_ids(store, keys)
-    views = _views(table, _client_documents(store, sorted(set(resolved.values())), access))
+    resolved, person_of = resolve_with_records(store, keys)
+    views = _views(table, _client_documents(store, person_of, access))
     return {k: views[resolved[k]] for k in keys if resolved[k] in views}
 
 
@@ -111,17 +111,13 @@ def records_by_subject(store: Store, table: Table, subjects: list[str], access: 
     return {view.primary: view.record for view in views.values()}
 
 
-def _client_documents(store: Store, personal_ids: list[str], access: Access) -> list[_Document]:
+def _client_documents(store: Store, person_of: dict[str, str], access: Access) -> list[_Document]:
     """A person's client records come from the persons graph (a system lookup: PersonalID is
     on every record of the person, the link only on client records); their documents then
-    come from the caller's dataset, so a record the caller may not see stays unseen. The
-    second query runs even when the first finds nothing, so an unknown PersonalID and a
-    hidden person take the same steps."""
-    values = " ".join(str(ox.Literal(k)) for k in personal_ids)
-    person_of = {r["s"].value: r["key"].value for r in store.select(
-        f"SELECT ?key ?s WHERE {{ VALUES ?key {{ {values} }} "
-        f"GRAPH <{iris.PERSONS}> {{ ?p <{HMIS}PersonalID> ?key . ?s <{PERSON_LINK}> ?p }} }}")}
-    subjects = " ".join(f"(<{s}> {ox.Literal(k)})" for s, k in person_of.items())
+    come from the caller's dataset, so a record the caller may not see stays unseen. This
+    query runs even when there are no records, so an unknown PersonalID and a hidden person
+    take the same steps."""
+    subjects = " ".join(f"(<{s}> {ox.Literal(k)})" for s, k in sorted(person_of.items()))
     return _documents(store, MODEL.tables["Client"], f"VALUES (?s ?key) {{ {subjects} }}", access,
                       key_is_personal_id=True)
 
