@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
 import pyoxigraph as ox
@@ -157,14 +158,12 @@ def from_literal(f: Field, literal: ox.Literal) -> Value:
     return from_lexical(f, literal.value)
 
 
+# A lexical form's value by field kind (a string is its own value).
+FROM_LEXICAL: dict[str, Callable[[str], Value]] = {
+    "integer": int, "decimal": Decimal, "date": dt.date.fromisoformat, "dateTime": dt.datetime.fromisoformat,
+    "string": str,
+}
+
+
 def from_lexical(f: Field, text: str) -> Value:
-    kind = f.kind
-    if kind == "integer":
-        return int(text)
-    if kind == "decimal":
-        return Decimal(text)
-    if kind == "date":
-        return dt.date.fromisoformat(text)
-    if kind == "dateTime":
-        return dt.datetime.fromisoformat(text)
-    return text
+    return FROM_LEXICAL[f.kind](text)

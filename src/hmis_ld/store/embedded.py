@@ -40,8 +40,8 @@ class EmbeddedStore(Store):
     def select(self, sparql, *, substitutions=None, graphs=None) -> Iterator[Row]:
         solutions = self._query(sparql, substitutions, graphs)
         names = [v.value for v in solutions.variables]
-        for solution in solutions:
-            yield {name: solution[name] for name in names if solution[name] is not None}
+        for solution in solutions:  # a solution iterates its values in variable order
+            yield {name: value for name, value in zip(names, solution, strict=True) if value is not None}
 
     def construct(self, sparql, *, substitutions=None, graphs=None) -> list[ox.Triple]:
         return list(self._query(sparql, substitutions, graphs))
