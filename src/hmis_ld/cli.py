@@ -41,6 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("outdir")
     _store_arg(exp)
 
+    upgrade = sub.add_parser("upgrade", help="bring a store written by an earlier version up to date")
+    _store_arg(upgrade)
+
     users = sub.add_parser("users", help="manage API accounts and their grants")
     users_sub = users.add_subparsers(dest="action", required=True)
     for action, text in (("add", "create an account; prints its secret once"), ("list", "list accounts"),
@@ -79,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     commands = {"serve": _serve, "import-csv": _import, "export-csv": _export, "demo": _demo, "users": _users,
-                "persons": _persons, "token": _token}
+                "persons": _persons, "token": _token, "upgrade": _upgrade}
     try:
         return commands[args.command](args)
     except CommandError as exc:
@@ -192,6 +195,15 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _upgrade(args: argparse.Namespace) -> int:
+    from hmis_ld.model.upgrade import add_documents
+
+    with _opened(args.store) as store:
+        count = add_documents(store, lambda table, n: print(f"\r{table}: {n} records", end="", flush=True))
+    print(f"\n{count} records given their ext:fields documents" if count else "the store is up to date")
+    return 0
+
+
 def load_demo(store_dir: Path, clients: int, seed: int) -> str:
     """Generate demo CSV and import it; returns the import summary."""
     from hmis_ld.csv.importer import import_csv
@@ -212,12 +224,15 @@ DEMO_GRANTS = ("all:read", "all:write", "pii:read", "sparql", "audit", "admin")
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from hmis_ld.api import create_app
+    from hmis_ld.api import OutdatedStore, create_app
 
     path = store_path(args.store)
     if args.demo:
         _prepare_demo(path)
-    app = create_app({"STORE_PATH": str(path)})
+    try:
+        app = create_app({"STORE_PATH": str(path)})
+    except OutdatedStore as exc:
+        raise CommandError(str(exc)) from None
     print(f"serving {path} on http://{args.host}:{args.port}/api/v1/ (docs: /api/v1/docs)")
     app.run(host=args.host, port=args.port, threaded=False)
     return 0

@@ -61,19 +61,12 @@ def record_quads(table: Table, record: Mapping[str, Value], placement: Placement
     graph = ox.NamedNode(placement.graph)
     pii = ox.NamedNode(iris.pii_graph(placement.graph))
     quads = [ox.Quad(subject, _TYPE, ox.NamedNode(table.cls), graph)]
-    documents: dict[ox.NamedNode, dict[str, str]] = {graph: {}, pii: {}}
     for name, value in record.items():
         if value is None:
             continue
         f = table.by_name[name]
-        literal = to_literal(f, value)
-        where = pii if f.pii else graph
-        quads.append(ox.Quad(subject, ox.NamedNode(f.iri), literal, where))
-        if name != RELABELLED:
-            documents[where][name] = literal.value
-    quads += [ox.Quad(subject, _FIELDS, ox.Literal(json.dumps(doc, ensure_ascii=False, separators=(",", ":")),
-                                                     datatype=_JSON), where)
-              for where, doc in documents.items() if doc or where == graph]
+        quads.append(ox.Quad(subject, ox.NamedNode(f.iri), to_literal(f, value), pii if f.pii else graph))
+    quads += document_quads(table, subject, graph, [(q.predicate, q.object, q.graph_name) for q in quads])
     for link in table.links:
         value = record.get(link.field)
         if value is None:
@@ -83,6 +76,22 @@ def record_quads(table: Table, record: Mapping[str, Value], placement: Placement
         if link.down:
             quads.append(ox.Quad(target, ox.NamedNode(link.down), subject, graph))
     return quads + derived_quads(table, record, subject, graph, pii)
+
+
+def document_quads(table: Table, subject: ox.NamedNode, graph: ox.NamedNode,
+                   fields: Iterable[tuple[ox.NamedNode, Term, ox.NamedNode | ox.DefaultGraph]]) -> list[ox.Quad]:
+    """The record's `ext:fields` documents from its field triples (predicate, object, graph):
+    one per graph, always one in its own graph, in the table's field order."""
+    documents: dict[str, dict[str, str]] = {graph.value: {}}
+    for predicate, obj, where in fields:
+        f = table.by_iri.get(predicate.value)
+        if f is not None and f.name != RELABELLED and isinstance(obj, ox.Literal):
+            documents.setdefault(where.value, {})[f.name] = obj.value
+    order = _converters(table)
+    texts = {where: json.dumps({n: doc[n] for n in order if n in doc}, ensure_ascii=False, separators=(",", ":"))
+             for where, doc in documents.items() if doc or where == graph.value}
+    return [ox.Quad(subject, _FIELDS, ox.Literal(text, datatype=_JSON), ox.NamedNode(where))
+            for where, text in texts.items()]
 
 
 def record_from_triples(table: Table, triples: Iterable[tuple[ox.NamedNode, Term]]) -> dict[str, Value]:

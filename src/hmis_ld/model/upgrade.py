@@ -1,0 +1,48 @@
+"""Bring a store written by an earlier version up to this one's layout.
+
+Stores written before records carried `ext:fields` documents hold only field triples, and
+the API, which reads documents, would find none of their records. `add_documents` writes
+the missing documents from those triples; it only adds, and can run again after a crash.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+
+import pyoxigraph as ox
+
+from hmis_ld.model.records import FIELDS, document_quads
+from hmis_ld.model.schema import MODEL, RDF_TYPE
+from hmis_ld.store import Store
+
+BATCH = 500
+
+
+def needs_documents(store: Store) -> bool:
+    """Records but no document at all: a store from before documents existed."""
+    classes = ", ".join(f"<{t.cls}>" for t in MODEL.tables.values())
+    has_records = store.ask(f"ASK {{ ?s <{RDF_TYPE}> ?c FILTER(?c IN ({classes})) }}")
+    return has_records and not store.ask(f"ASK {{ ?s <{FIELDS}> ?d }}")
+
+
+def add_documents(store: Store, progress: Callable[[str, int], None] | None = None) -> int:
+    """Write the documents of every record that has none; returns how many records got them."""
+    done = 0
+    for table in MODEL.tables.values():
+        subjects = [r["s"] for r in store.select(
+            f"SELECT ?s WHERE {{ ?s <{RDF_TYPE}> <{table.cls}> FILTER NOT EXISTS {{ ?s <{FIELDS}> ?d }} }}")]
+        for start in range(0, len(subjects), BATCH):
+            batch = subjects[start:start + BATCH]
+            values = " ".join(str(s) for s in batch)
+            fields: dict[ox.NamedNode, list] = defaultdict(list)
+            own: dict[ox.NamedNode, ox.NamedNode] = {}
+            for r in store.select(f"SELECT ?s ?g ?p ?o WHERE {{ VALUES ?s {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }}"):
+                fields[r["s"]].append((r["p"], r["o"], r["g"]))
+                if r["p"].value == RDF_TYPE and r["o"].value == table.cls:
+                    own[r["s"]] = r["g"]
+            store.extend([q for s in batch if s in own for q in document_quads(table, s, own[s], fields[s])])
+            done += len(batch)
+            if progress:
+                progress(table.name, done)
+    return done

@@ -1,0 +1,34 @@
+"""A store written before records carried ext:fields documents is refused until upgraded,
+and the upgrade writes exactly the documents a fresh import would have."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from hmis_ld.api import OutdatedStore, create_app
+from hmis_ld.model.records import FIELDS
+from hmis_ld.store import EmbeddedStore
+
+
+def test_an_old_store_is_refused_then_upgraded_to_what_an_import_writes(demo_dump: bytes, tmp_path: Path) -> None:
+    path = tmp_path / "store"
+    store = EmbeddedStore(path)
+    store.bulk_load(ox.parse(demo_dump, format=ox.RdfFormat.N_QUADS))
+    store.update(f"DELETE WHERE {{ GRAPH ?g {{ ?s <{FIELDS}> ?doc }} }}")
+    assert store.dump_nquads() != demo_dump
+    with pytest.raises(OutdatedStore):
+        create_app({"STORE": store})
+    store.close()
+    del store
+    upgraded = subprocess.run([sys.executable, "-m", "hmis_ld.cli", "upgrade", "--store", str(path)],
+                              capture_output=True, text=True, check=False, timeout=300)
+    assert upgraded.returncode == 0, upgraded.stderr
+    again = EmbeddedStore(path)
+    assert again.dump_nquads() == demo_dump
+    create_app({"STORE": again, "TESTING": True})
+    again.close()
