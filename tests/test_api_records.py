@@ -215,3 +215,17 @@ def test_a_bad_value_is_reported_once(writable) -> None:
     http, _ = writable
     errors = http.post("/api/v1/clients", json={"NameDataQuality": 7}).get_json()["errors"]
     assert [e["message"] for e in errors if e["field"] == "NameDataQuality"] == ["not a code of list 3.01.5"]
+
+
+def test_a_grouped_ssn_is_stored_as_its_nine_characters(writable) -> None:
+    http, _ = writable
+    created = http.post("/api/v1/client", json={
+        "FirstName": "Grace", "LastName": "Hopper", "NameDataQuality": 1, "SSN": "412-55-3817", "SSNDataQuality": 1,
+        "DOBDataQuality": 99, "AmIndAKNative": 0, "Asian": 0, "BlackAfAmerican": 0, "HispanicLatinao": 0,
+        "MidEastNAfrican": 0, "NativeHIPacific": 0, "White": 1, "VeteranStatus": 0})
+    assert created.status_code == 201, created.get_json()
+    assert created.get_json()["SSN"] == "412553817"
+    pid = created.get_json()["PersonalID"]
+    patched = http.patch(f"/api/v1/client/{pid}", json={"SSN": "xxx xx 3817", "SSNDataQuality": 2})
+    assert patched.status_code == 200 and patched.get_json()["SSN"] == "xxxxx3817"
+    assert http.patch(f"/api/v1/client/{pid}", json={"SSN": "412-55-38170"}).status_code == 422

@@ -69,6 +69,10 @@ def parse_datetime(text: str) -> dt.datetime:
         raise ValueProblem("not a valid time", text) from exc
 
 
+# People write an SSN grouped (123-45-6789, xxx-xx-1234); HUD keeps its nine characters.
+_GROUPED_SSN = re.compile(r"([0-9xX]{3})[\s-]([0-9xX]{2})[\s-]([0-9xX]{4})")
+
+
 def parse_value(f: Field, raw: object) -> Value | None:
     """Check and convert one incoming value (CSV text or JSON scalar). Blank means absent."""
     if raw is None or (isinstance(raw, str) and raw.strip() == ""):
@@ -101,6 +105,9 @@ def parse_value(f: Field, raw: object) -> Value | None:
         if not isinstance(raw, str):
             raise ValueProblem("not a string", raw)
         value = raw.strip()
+        grouped = _GROUPED_SSN.fullmatch(value) if f.name == "SSN" else None
+        if grouped:
+            value = "".join(grouped.groups())
         if f.max_length is not None and len(value) > f.max_length:
             raise ValueProblem(f"longer than {f.max_length} characters", f"{len(value)} characters")
     if f.code_list is not None:
