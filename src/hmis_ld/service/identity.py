@@ -43,21 +43,15 @@ def _now() -> ox.Literal:
 
 def resolve_personal_ids(store: Store, personal_ids: Sequence[str]) -> dict[str, str]:
     """Each PersonalID's surviving person's PersonalID: itself, unless merged away."""
-    if not personal_ids:
-        return {}
-    values = " ".join(_lit(p) for p in personal_ids)
-    rows = store.select(
-        f"SELECT ?asked ?now WHERE {{ VALUES ?asked {{ {values} }} GRAPH <{P}> {{ "
-        f"?p <{HMIS}PersonalID> ?asked ; <{MERGED_INTO}> ?m . ?m <{MERGED_INTO}>* ?s . ?s <{HMIS}PersonalID> ?now "
-        f"FILTER NOT EXISTS {{ ?s <{MERGED_INTO}> ?further }} }} }}")
-    found = {r["asked"].value: r["now"].value for r in rows}
-    return {p: found.get(p, p) for p in personal_ids}
+    return resolve_with_records(store, personal_ids)[0]
 
 
 def resolve_with_records(store: Store, personal_ids: Sequence[str]) -> tuple[dict[str, str], dict[str, str]]:
-    """resolve_personal_ids, and every client record of the surviving persons (subject ->
-    PersonalID), in one lookup of the persons graph. OPTIONALs keep the asked PersonalIDs the
-    starting point (Oxigraph keeps a left join's order)."""
+    """Each PersonalID's surviving person's PersonalID, and every client record of those
+    persons (subject -> PersonalID), in one lookup of the persons graph. OPTIONALs keep the
+    asked PersonalIDs the starting point (Oxigraph keeps a left join's order)."""
+    if not personal_ids:
+        return {}, {}
     values = " ".join(_lit(p) for p in personal_ids)
     rows = store.select(
         f"SELECT ?asked ?now ?record WHERE {{ VALUES ?asked {{ {values} }} GRAPH <{P}> {{ "

@@ -79,16 +79,20 @@ def read_records(store: Store, table: Table, keys: list[str], access: Access) ->
 _Document = tuple[str, str, str, str, str | None]
 
 
-def _record_documents(store: Store, table: Table, keys: list[str], access: Access) -> list[_Document]:
-    values = " ".join(str(ox.Literal(k)) for k in keys)
-    # Comparing the type after the key lookup keeps the key the starting point (a constant
-    # class would be planned first and scanned). A key is also on every record that links to
-    # its record (a ProjectID on each enrollment), so a directory record is looked up in its
-    # own graph.
+def _key_lookup(table: Table) -> str:
+    """The pattern binding ?s to the record of table whose key is ?key. Comparing the type
+    after the key lookup keeps the key the starting point (a constant class would be planned
+    first and scanned). A key is also on every record that links to its record (a ProjectID
+    on each enrollment), so a directory record is looked up in its own graph."""
     lookup = f"?s <{table.key_field.iri}> ?key ; <{RDF_TYPE}> ?type FILTER(?type = <{table.cls}>)"
     if table.scope != "project":
         lookup = f"GRAPH <{iris.system_graph(table.scope)}> {{ {lookup} }}"
-    return _documents(store, table, f"VALUES ?key {{ {values} }} {lookup}", access)
+    return lookup
+
+
+def _record_documents(store: Store, table: Table, keys: list[str], access: Access) -> list[_Document]:
+    values = " ".join(str(ox.Literal(k)) for k in keys)
+    return _documents(store, table, f"VALUES ?key {{ {values} }} {_key_lookup(table)}", access)
 
 
 def _documents(store: Store, table: Table, where: str, access: Access, *, key_is_personal_id: bool = False
@@ -291,9 +295,7 @@ class RecordWriter:
         return findings
 
     def _exists(self, table: Table, key: str) -> bool:
-        # the type is compared, not looked up: a constant class would be scanned first
-        sparql = f"ASK {{ ?s <{table.key_field.iri}> ?key ; <{RDF_TYPE}> ?type FILTER(?type = <{table.cls}>) }}"
-        return self.store.ask(sparql, substitutions={"key": ox.Literal(key)})
+        return self.store.ask(f"ASK {{ {_key_lookup(table)} }}", substitutions={"key": ox.Literal(key)})
 
     def target_graph(self, table: Table, record: Mapping[str, Value], access: Access,
                      owner_project: str | None) -> str:
