@@ -9,7 +9,8 @@
 - Re-importing the same export writes nothing.
 
 Into an empty store the import uses Oxigraph's bulk loader (offline use: the CLI holds
-the store alone); into a store with data, each batch of records is one transaction.
+the store alone) and compacts the store afterwards; into a store with data, each batch of
+records is one transaction.
 """
 
 from __future__ import annotations
@@ -107,6 +108,8 @@ def import_csv(store: Store, path: str | Path, *, source: str = iris.DEFAULT_SOU
     if clients:
         _write_clients(clients, files.get("Client"), source, known, writer)
     writer.finish()
+    if fresh:
+        store.optimize()
     return report
 
 

@@ -45,4 +45,6 @@ def add_documents(store: Store, progress: Callable[[str, int], None] | None = No
             done += len(batch)
             if progress:
                 progress(table.name, done)
+    if done:
+        store.optimize()
     return done

@@ -65,6 +65,9 @@ class EmbeddedStore(Store):
         self._store.bulk_extend(quads)
         self._store.flush()
 
+    def optimize(self) -> None:
+        self._store.optimize()
+
     def is_empty(self) -> bool:
         return next(iter(self._store.quads_for_pattern(None, None, None, None)), None) is None
 
