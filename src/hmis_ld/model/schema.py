@@ -52,8 +52,11 @@ class CodeList:
     codes: dict[str, str]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Table:
+    """Tables are the model's singletons: compared and hashed by identity, so the per-record
+    caches keyed by table cost a pointer hash, not a hash of every field."""
+
     name: str
     cls: str
     classes: tuple[str, ...]
