@@ -1,7 +1,10 @@
 """HUD's baseline scenarios, each a SPARQL template in `queries/` run on the caller's dataset.
 
 Parameters are bound with substitutions (never pasted into query text); only LIMIT and
-OFFSET, which this module computes as integers, are appended.
+OFFSET, which this module computes as integers, are appended. A template's lines between
+`# if ?name` and `# end` are kept only when the parameter ?name has a value: Oxigraph runs
+an OPTIONAL or an EXISTS for every row even when a test such as sameTerm(?name, "") could
+skip it, so an absent criterion costs nothing only when its lines are gone.
 """
 
 from __future__ import annotations
@@ -50,13 +53,12 @@ def _str(value: str | None) -> ox.Literal | None:
     return None if value is None else ox.Literal(value)
 
 
-ABSENT = ox.Literal("")
+GUARDED = re.compile(r"^[ \t]*# if \?(\w+)\n(.*?)^[ \t]*# end\n", re.MULTILINE | re.DOTALL)
 
 
-def _bind(**values: ox.Literal | ox.NamedNode | None) -> dict[str, ox.Literal | ox.NamedNode]:
-    """Every template parameter is bound; an absent one is the empty string, which the
-    templates test with sameTerm (Oxigraph folds BOUND() of a substituted variable)."""
-    return {k: ABSENT if v is None else v for k, v in values.items()}
+def _guarded(sparql: str, bound: set[str]) -> str:
+    """The template without the guarded lines of parameters that have no value."""
+    return GUARDED.sub(lambda m: m.group(2) if m.group(1) in bound else "", sparql)
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,8 @@ class Scenarios:
         """`among` (variable, terms) runs the template for many values of one variable at once,
         as a VALUES block the planner sees (terms from the store, written by pyoxigraph).
         `distinct` projects the template to the distinct values of one variable."""
-        sparql = template(name)
+        given = {k: v for k, v in bindings.items() if v is not None}
+        sparql = _guarded(template(name), set(given))
         if distinct is not None:
             projected = " ".join(f"?{v}" for v in (distinct, *bindings))
             sparql = re.sub(r"SELECT [^{]*WHERE", f"SELECT DISTINCT {projected} WHERE", sparql, count=1)
@@ -92,7 +95,7 @@ class Scenarios:
             block = f"VALUES ?{variable} {{ {' '.join(map(str, terms))} }} "
             sparql = re.sub(r"WHERE\s*{", lambda m: m.group(0) + block, sparql, count=1)
         sparql += page.clause() if page else ""
-        return list(self.store.select(sparql, substitutions=_bind(**bindings), graphs=access.dataset(self.store)))
+        return list(self.store.select(sparql, substitutions=given, graphs=access.dataset(self.store)))
 
     # Scenario 1
     def search(self, criteria: SearchCriteria, access: Access, page: Page) -> PageOf:
@@ -145,14 +148,20 @@ class Scenarios:
         result = paged(rows, page)
         enrollments = records_by_subject(self.store, MODEL.tables["Enrollment"],
                                          [r["enrollment"].value for r in result.items], access)
+        names = self._project_names({r["p"].value for r in result.items}, access)
         items = []
         for r in result.items:
             record: dict[str, Value | None] = dict(enrollments.get(r["enrollment"].value, {}))
             if record:
-                record["ProjectName"] = r["projectName"].value if "projectName" in r else None
+                record["ProjectName"] = names.get(r["p"].value)
                 record["ExitDate"] = dt.date.fromisoformat(r["exit"].value) if "exit" in r else None
                 items.append(record)
         return PageOf(items, result.next_offset)
+
+    def _project_names(self, project_ids: Iterable[str], access: Access) -> dict[str, str]:
+        """Read once per project rather than once per enrollment."""
+        projects = read_records(self.store, MODEL.tables["Project"], sorted(project_ids), access)
+        return {k: str(v.record["ProjectName"]) for k, v in projects.items() if "ProjectName" in v.record}
 
     # Scenarios 6 and 7
     def projects(self, access: Access, page: Page, *, funder: int | None, project_type: int | None,
@@ -189,12 +198,17 @@ class Scenarios:
                             distinct="pid", **dates)
         result = paged([r["pid"].value for r in rows], page)
         clients = read_records(self.store, MODEL.tables["Client"], result.items, access)
+        person_of = {s: view.key for view in clients.values() for s, _ in view.subjects}
         wanted = {r["projectId"].value for r in projects}
+        rows = [r for r in self._select("client_enrollments", access, among=("client", _records_of(clients.values())),
+                                        projectId=None, **dates) if r["p"].value in wanted]
+        names = self._project_names({r["p"].value for r in rows}, access)
         enrollments = defaultdict(list)
-        for r in self._select("client_enrollments", access, among=("client", _records_of(clients.values())),
-                              projectId=None, **dates):
-            if r["p"].value in wanted:
-                enrollments[r["pid"].value].append(_enrollment_summary(r))
+        for r in rows:
+            project_id = r["p"].value
+            enrollments[person_of[r["client"].value]].append({
+                "EnrollmentID": r["enrollmentId"].value, "ProjectID": project_id, "ProjectName": names.get(project_id),
+                "EntryDate": r["entry"].value, "ExitDate": r["exit"].value if "exit" in r else None})
         return PageOf([(clients[pid], enrollments[clients[pid].key]) for pid in result.items if pid in clients],
                       result.next_offset)
 
@@ -248,9 +262,3 @@ class Scenarios:
 def _records_of(views: Iterable[RecordView]) -> list[ox.NamedNode]:
     """The client records behind views (ordered, so a page's query text is stable)."""
     return sorted({ox.NamedNode(s) for view in views for s, _ in view.subjects}, key=str)
-
-
-def _enrollment_summary(row: Row) -> dict[str, str | None]:
-    return {"EnrollmentID": row["enrollmentId"].value, "ProjectID": row["p"].value,
-            "ProjectName": row["projectName"].value if "projectName" in row else None,
-            "EntryDate": row["entry"].value, "ExitDate": row["exit"].value if "exit" in row else None}
