@@ -28,6 +28,7 @@ blp = Blueprint("hud", __name__, url_prefix="/api/v1", description="HUD HMIS API
 FUNDERS = MODEL.code_lists["2.06.1"].codes
 PROJECT_TYPES = MODEL.code_lists["2.02.6"].codes
 CLIENT = MODEL.tables["Client"]
+PERSON_FIELDS = ("PersonalID", "FirstName", "LastName", "DOB")  # who each entry of GET /clients is
 
 
 def _q(name: str, kind: str, text: str, **schema: object) -> dict:
@@ -206,7 +207,7 @@ def clients() -> Response:
     record_pii_read(view for view, _ in page.items)
     out = []
     for view, enrollments in page.items:
-        person = {k: v for k, v in view.json().items() if k in ("PersonalID", "FirstName", "LastName", "DOB")}
+        person = {k: format_json(view.record[k]) for k in PERSON_FIELDS if k in view.record}
         person["Enrollments"] = [{k: v for k, v in e.items() if v is not None} for e in enrollments]
         out.append(person)
     return render.list_response({"clients": out}, page.next_offset)
