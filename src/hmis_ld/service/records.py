@@ -75,6 +75,18 @@ def read_records(store: Store, table: Table, keys: list[str], access: Access) ->
     return {k: views[resolved[k]] for k in keys if resolved[k] in views}
 
 
+def read_found(store: Store, table: Table, found: Mapping[str, str], access: Access) -> dict[str, RecordView]:
+    """Views of records a template found in the caller's dataset, by subject (subject -> key):
+    their documents alone, two lookups fewer per record than by key (a page of 50 projects at
+    100k clients: 3.2 -> 1.0 ms). Not for clients, whose views merge a person's records."""
+    if table.name == "Client":
+        raise ValueError("client views are read by PersonalID (read_records)")
+    if not found:
+        return {}
+    pairs = " ".join(f"(<{s}> {ox.Literal(k)})" for s, k in sorted(found.items()))
+    return _views(table, _documents(store, table, f"VALUES (?s ?key) {{ {pairs} }}", access))
+
+
 # (key, subject, graph, document, PersonalID) per graph a record may be read in
 _Document = tuple[str, str, str, str, str | None]
 

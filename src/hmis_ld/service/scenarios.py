@@ -27,6 +27,7 @@ from hmis_ld.resources import resource_path
 from hmis_ld.service.paging import Page, PageOf, paged
 from hmis_ld.service.records import (
     RecordView,
+    read_found,
     read_record,
     read_records,
     records_by_subject,
@@ -168,9 +169,9 @@ class Scenarios:
                  coc: str | None, start_from: dt.date | None, end_to: dt.date | None) -> PageOf:
         rows = self._projects(access, page, funder=funder, project_type=project_type, coc=coc,
                               start_from=start_from, end_to=end_to)
-        result = paged([r["projectId"].value for r in rows], page)
-        views = read_records(self.store, MODEL.tables["Project"], result.items, access)
-        return PageOf([views[k] for k in result.items if k in views], result.next_offset)
+        result = paged([(r["project"].value, r["projectId"].value) for r in rows], page)
+        views = read_found(self.store, MODEL.tables["Project"], dict(result.items), access)
+        return PageOf([views[k] for _, k in result.items if k in views], result.next_offset)
 
     def _projects(self, access: Access, page: Page | None, *, funder: int | None, project_type: int | None,
                   coc: str | None = None, start_from: dt.date | None = None, end_to: dt.date | None = None
@@ -254,9 +255,9 @@ class Scenarios:
         personal_id = read_record(self.store, MODEL.tables["Client"], personal_id, access).key
         rows = self._select("client_services", access, page, pid=ox.Literal(personal_id),
                             **{"from": _date(date_from), "to": _date(date_to)})
-        result = paged([r["key"].value for r in rows], page)
-        views = read_records(self.store, MODEL.tables["Services"], result.items, access)
-        return PageOf([views[k] for k in result.items if k in views], result.next_offset)
+        result = paged([(r["service"].value, r["key"].value) for r in rows], page)
+        views = read_found(self.store, MODEL.tables["Services"], dict(result.items), access)
+        return PageOf([views[k] for _, k in result.items if k in views], result.next_offset)
 
 
 def _records_of(views: Iterable[RecordView]) -> list[ox.NamedNode]:
