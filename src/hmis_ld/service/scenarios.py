@@ -201,11 +201,12 @@ class Scenarios:
         clients = read_records(self.store, MODEL.tables["Client"], result.items, access)
         person_of = {s: view.key for view in clients.values() for s, _ in view.subjects}
         wanted = {r["projectId"].value for r in projects}
-        rows = [r for r in self._select("client_enrollments", access, among=("client", _records_of(clients.values())),
-                                        projectId=None, **dates) if r["p"].value in wanted]
-        names = self._project_names({r["p"].value for r in rows}, access)
+        among = ("client", _records_of(clients.values()))
+        enrolled = [r for r in self._select("client_enrollments", access, among=among, projectId=None, **dates)
+                    if r["p"].value in wanted]
+        names = self._project_names({r["p"].value for r in enrolled}, access)
         enrollments = defaultdict(list)
-        for r in rows:
+        for r in enrolled:
             project_id = r["p"].value
             enrollments[person_of[r["client"].value]].append({
                 "EnrollmentID": r["enrollmentId"].value, "ProjectID": project_id, "ProjectName": names.get(project_id),
