@@ -83,8 +83,13 @@ def read_found(store: Store, table: Table, found: Mapping[str, str], access: Acc
         raise ValueError("client views are read by PersonalID (read_records)")
     if not found:
         return {}
+    return _views(table, _documents(store, table, _subject_keys(found), access))
+
+
+def _subject_keys(found: Mapping[str, str]) -> str:
+    """A VALUES block binding each subject (IRIs from the store) with its record key."""
     pairs = " ".join(f"(<{s}> {ox.Literal(k)})" for s, k in sorted(found.items()))
-    return _views(table, _documents(store, table, f"VALUES (?s ?key) {{ {pairs} }}", access))
+    return f"VALUES (?s ?key) {{ {pairs} }}"
 
 
 # (key, subject, graph, document, PersonalID) per graph a record may be read in
@@ -133,9 +138,7 @@ def _client_documents(store: Store, person_of: dict[str, str], access: Access) -
     come from the caller's dataset, so a record the caller may not see stays unseen. This
     query runs even when there are no records, so an unknown PersonalID and a hidden person
     take the same steps."""
-    subjects = " ".join(f"(<{s}> {ox.Literal(k)})" for s, k in sorted(person_of.items()))
-    return _documents(store, MODEL.tables["Client"], f"VALUES (?s ?key) {{ {subjects} }}", access,
-                      key_is_personal_id=True)
+    return _documents(store, MODEL.tables["Client"], _subject_keys(person_of), access, key_is_personal_id=True)
 
 
 def _views(table: Table, documents: list[_Document]) -> dict[str, RecordView]:

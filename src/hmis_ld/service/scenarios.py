@@ -19,7 +19,7 @@ from functools import cache
 import pyoxigraph as ox
 
 from hmis_ld.authz import Access
-from hmis_ld.model import HMIS, MODEL
+from hmis_ld.model import HMIS, MODEL, Table
 from hmis_ld.model.derived import PREFIX_LENGTH, SSN_LAST4, name_key, prefix_iri
 from hmis_ld.model.schema import RDF_TYPE
 from hmis_ld.model.values import Value, date_literal, datetime_literal
@@ -35,6 +35,7 @@ from hmis_ld.service.records import (
 from hmis_ld.store import Row, Store
 
 XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+PROJECT = MODEL.tables["Project"]
 
 
 @cache
@@ -127,7 +128,7 @@ class Scenarios:
     # Scenarios 3 and 4
     def project_clients(self, project_id: str, access: Access, page: Page, *, entry_from: dt.date | None,
                         exit_to: dt.date | None) -> PageOf:
-        project = read_record(self.store, MODEL.tables["Project"], project_id, access)
+        project = read_record(self.store, PROJECT, project_id, access)
         rows = self._select("project_clients", access, page, among=("project", [ox.NamedNode(project.primary)]),
                             entryFrom=_date(entry_from), exitTo=_date(exit_to), asOf=None)
         result = paged(rows, page)
@@ -149,7 +150,8 @@ class Scenarios:
         result = paged(rows, page)
         enrollments = records_by_subject(self.store, MODEL.tables["Enrollment"],
                                          [r["enrollment"].value for r in result.items], access)
-        names = self._project_names({r["p"].value for r in result.items}, access)
+        names = _project_names(read_records(self.store, PROJECT, sorted({r["p"].value for r in result.items}),
+                                            access))
         items = []
         for r in result.items:
             record: dict[str, Value | None] = dict(enrollments.get(r["enrollment"].value, {}))
@@ -159,18 +161,17 @@ class Scenarios:
                 items.append(record)
         return PageOf(items, result.next_offset)
 
-    def _project_names(self, project_ids: Iterable[str], access: Access) -> dict[str, str]:
-        """Read once per project rather than once per enrollment."""
-        projects = read_records(self.store, MODEL.tables["Project"], sorted(project_ids), access)
-        return {k: str(v.record["ProjectName"]) for k, v in projects.items() if "ProjectName" in v.record}
-
     # Scenarios 6 and 7
     def projects(self, access: Access, page: Page, *, funder: int | None, project_type: int | None,
                  coc: str | None, start_from: dt.date | None, end_to: dt.date | None) -> PageOf:
         rows = self._projects(access, page, funder=funder, project_type=project_type, coc=coc,
                               start_from=start_from, end_to=end_to)
-        result = paged([(r["project"].value, r["projectId"].value) for r in rows], page)
-        views = read_found(self.store, MODEL.tables["Project"], dict(result.items), access)
+        return self._found_page(PROJECT, [(r["project"].value, r["projectId"].value) for r in rows], page, access)
+
+    def _found_page(self, table: Table, found: list[tuple[str, str]], page: Page, access: Access) -> PageOf:
+        """A page of the records a template found, as (subject, key) rows."""
+        result = paged(found, page)
+        views = read_found(self.store, table, dict(result.items), access)
         return PageOf([views[k] for _, k in result.items if k in views], result.next_offset)
 
     def _projects(self, access: Access, page: Page | None, *, funder: int | None, project_type: int | None,
@@ -182,7 +183,7 @@ class Scenarios:
         elif project_type is not None:
             anchor = (HMIS + "ProjectType", _int(project_type))
         else:
-            anchor = (RDF_TYPE, ox.NamedNode(MODEL.tables["Project"].cls))
+            anchor = (RDF_TYPE, ox.NamedNode(PROJECT.cls))
         return self._select("projects_by_funder_and_type", access, page, anchorP=ox.NamedNode(anchor[0]),
                             anchorV=anchor[1], funder=_int(funder), projectType=_int(project_type), coc=_str(coc),
                             startFrom=_date(start_from), endTo=_date(end_to))
@@ -200,11 +201,13 @@ class Scenarios:
         result = paged([r["pid"].value for r in rows], page)
         clients = read_records(self.store, MODEL.tables["Client"], result.items, access)
         person_of = {s: view.key for view in clients.values() for s, _ in view.subjects}
-        wanted = {r["projectId"].value for r in projects}
+        funded = {r["project"].value: r["projectId"].value for r in projects}
+        wanted = set(funded.values())
         among = ("client", _records_of(clients.values()))
         enrolled = [r for r in self._select("client_enrollments", access, among=among, projectId=None, **dates)
                     if r["p"].value in wanted]
-        names = self._project_names({r["p"].value for r in enrolled}, access)
+        used = {r["p"].value for r in enrolled}
+        names = _project_names(read_found(self.store, PROJECT, {s: k for s, k in funded.items() if k in used}, access))
         enrollments = defaultdict(list)
         for r in enrolled:
             project_id = r["p"].value
@@ -256,9 +259,13 @@ class Scenarios:
         personal_id = read_record(self.store, MODEL.tables["Client"], personal_id, access).key
         rows = self._select("client_services", access, page, pid=ox.Literal(personal_id),
                             **{"from": _date(date_from), "to": _date(date_to)})
-        result = paged([(r["service"].value, r["key"].value) for r in rows], page)
-        views = read_found(self.store, MODEL.tables["Services"], dict(result.items), access)
-        return PageOf([views[k] for _, k in result.items if k in views], result.next_offset)
+        return self._found_page(MODEL.tables["Services"], [(r["service"].value, r["key"].value) for r in rows],
+                                page, access)
+
+
+def _project_names(projects: dict[str, RecordView]) -> dict[str, str]:
+    """Names read once per project rather than once per enrollment."""
+    return {k: str(v.record["ProjectName"]) for k, v in projects.items() if "ProjectName" in v.record}
 
 
 def _records_of(views: Iterable[RecordView]) -> list[ox.NamedNode]:
