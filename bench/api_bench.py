@@ -61,7 +61,8 @@ TARGET_PAGE_MS = 20.0
 TARGET_POINT_MS = 5.0
 TARGET_GROWTH = 2.0
 H = "urn:hud:hmis:owl#"
-RECORD_READ = "SELECT ?key ?s ?g ?doc ?pid WHERE"  # hmis_ld.service.records: the documents query
+# hmis_ld.service.records: the documents query, by key or by subjects already found
+RECORD_READ = ("SELECT ?key ?s ?g ?doc ?pid WHERE", "SELECT ?n ?g ?doc ?pid WHERE")
 
 
 # --- scenarios -------------------------------------------------------------------------------
@@ -176,7 +177,7 @@ class Recorder:
     """A store that records (and times) every SELECT the service makes: text, substitutions,
     dataset. With `stop_at` it raises Captured at the first query starting with that text, unrun."""
 
-    def __init__(self, store, stop_at: str | None = None):
+    def __init__(self, store, stop_at: str | tuple[str, ...] | None = None):
         self.store = store
         self.stop_at = stop_at
         self.calls: list[tuple[str, dict | None, list | None]] = []

@@ -112,6 +112,18 @@ def test_bad_tokens_are_401_without_detail(app, case: str) -> None:
     assert response.get_json()["detail"] == "valid credentials are required"
 
 
+def test_a_token_stops_working_when_it_expires(app) -> None:
+    accounts = Accounts(app.extensions["hmis_ld"].store)
+    accounts.add("alice")
+    accounts.grant("alice", "all:read")
+    expires = int(time.time()) + 2
+    headers = {"Authorization": f"Bearer {_token(app, {'exp': expires})}"}
+    client = app.test_client()
+    assert [client.get("/api/v1/projects", headers=headers).status_code for _ in range(2)] == [200, 200]
+    time.sleep(expires - time.time() + 0.2)
+    assert client.get("/api/v1/projects", headers=headers).status_code == 401
+
+
 def test_missing_scope_is_403(app) -> None:
     client = signed_in(app, "reader", ("all:read",))
     for url in ("/api/v1/audit", "/api/v1/admin/users", "/api/v1/sparql?query=ASK%7B%7D"):

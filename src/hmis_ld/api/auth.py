@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import wraps
 
 from flask import Flask, Response, current_app, g, request
@@ -23,7 +23,7 @@ from hmis_ld.api.problems import problem_response
 from hmis_ld.api.render import json_response
 from hmis_ld.authz import Access, resolve
 from hmis_ld.authz.accounts import AccountError, Accounts
-from hmis_ld.authz.tokens import LIFETIME, ExternalProvider, Issuer, TokenError
+from hmis_ld.authz.tokens import LIFETIME, ExternalProvider, Issuer, TokenError, VerifiedTokens
 
 PUBLIC = re.compile(r"^/api/v1/(openapi\.json|docs(/.*)?|context\.jsonld|oauth/(token|jwks\.json))$")
 ACTING_USER = "X-Acting-User"
@@ -38,6 +38,7 @@ class Authenticator:
     external: ExternalProvider | None
     basic: bool
     source: str
+    verified: VerifiedTokens = field(default_factory=VerifiedTokens)
 
     def access_for(self, header: str) -> Access | None:
         """The Access a credential grants, or None when it grants nothing."""
@@ -49,12 +50,13 @@ class Authenticator:
         return None
 
     def _bearer(self, token: str) -> Access | None:
-        claims = None
-        for verifier in (self.issuer, self.external):
+        claims = self.verified.get(token)
+        for verifier in (self.issuer, self.external) if claims is None else ():
             if verifier is None:
                 continue
             try:
                 claims = verifier.verify(token)
+                self.verified.put(token, claims)
                 break
             except TokenError:
                 continue

@@ -3,6 +3,7 @@ provider's (checked against its JWKS). joserfc does the cryptography."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 import urllib.request
@@ -31,7 +32,31 @@ class TokenError(Exception):
 class Claims:
     subject: str
     scopes: frozenset[str]
-    acting_user: str | None = None
+    expires: float = 0.0  # the token's exp, in seconds since the epoch
+
+
+class VerifiedTokens:
+    """Claims of tokens already verified, kept until the token expires: checking an ES256
+    signature costs about 0.5 ms, a fifth of a point lookup's response. Keyed by the token's
+    hash, so no usable token stays in memory. Grants are still read from the store on each
+    request, so revoking one takes effect at once."""
+
+    def __init__(self, size: int = 4096):
+        self.size = size
+        self._claims: dict[bytes, Claims] = {}
+
+    def get(self, token: str) -> Claims | None:
+        digest = hashlib.sha256(token.encode()).digest()
+        claims = self._claims.get(digest)
+        if claims is not None and claims.expires <= time.time():
+            self._claims.pop(digest, None)
+            return None
+        return claims
+
+    def put(self, token: str, claims: Claims) -> None:
+        if len(self._claims) >= self.size:
+            self._claims.pop(next(iter(self._claims)), None)  # the oldest
+        self._claims[hashlib.sha256(token.encode()).digest()] = claims
 
 
 def signing_key(store: Store) -> ECKey:
@@ -113,4 +138,4 @@ def _verify(token: str, keys: KeySet, issuer: str, audience: str, algorithms: li
     except (JoseError, ValueError, TypeError, KeyError) as exc:
         raise TokenError(type(exc).__name__) from None
     scope = decoded.claims.get("scope", "")
-    return Claims(str(decoded.claims[subject_claim]), frozenset(str(scope).split()))
+    return Claims(str(decoded.claims[subject_claim]), frozenset(str(scope).split()), float(decoded.claims["exp"]))

@@ -45,6 +45,13 @@ def project_graph(source: str, project_id: str) -> str:
     return f"{PROJECT_GRAPH_PREFIX}{quote_part(source)}:{quote_part(project_id)}"
 
 
+def graph_of_project(project: str) -> str:
+    """The graph of a project's enrollments, from the project's record IRI (whose source and
+    ProjectID are quoted as in project_graph)."""
+    source, _, project_id = project.removeprefix(BASE).partition(":Project:")
+    return f"{PROJECT_GRAPH_PREFIX}{source}:{project_id}"
+
+
 def source_graph(source: str) -> str:
     """Where client records with no enrollment live (visible to system-wide readers only)."""
     return SOURCE_GRAPH_PREFIX + quote_part(source)

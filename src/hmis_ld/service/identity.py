@@ -49,16 +49,17 @@ def resolve_personal_ids(store: Store, personal_ids: Sequence[str]) -> dict[str,
 def resolve_with_records(store: Store, personal_ids: Sequence[str]) -> tuple[dict[str, str], dict[str, str]]:
     """Each PersonalID's surviving person's PersonalID, and every client record of those
     persons (subject -> PersonalID), in one lookup of the persons graph. OPTIONALs keep the
-    asked PersonalIDs the starting point (Oxigraph keeps a left join's order)."""
+    asked PersonalIDs the starting point (Oxigraph keeps a left join's order); only a merged
+    person's survivor has a PersonalID to look up."""
     if not personal_ids:
         return {}, {}
     values = " ".join(_lit(p) for p in personal_ids)
     rows = store.select(
         f"SELECT ?asked ?now ?record WHERE {{ VALUES ?asked {{ {values} }} GRAPH <{P}> {{ "
         f"?asker <{HMIS}PersonalID> ?asked . "
-        f"OPTIONAL {{ ?asker <{MERGED_INTO}>+ ?last FILTER NOT EXISTS {{ ?last <{MERGED_INTO}> ?further }} }} "
-        f"BIND(COALESCE(?last, ?asker) AS ?person) "
-        f"OPTIONAL {{ ?person <{HMIS}PersonalID> ?now }} OPTIONAL {{ ?record <{PERSON_LINK}> ?person }} }} }}")
+        f"OPTIONAL {{ ?asker <{MERGED_INTO}>+ ?last FILTER NOT EXISTS {{ ?last <{MERGED_INTO}> ?further }} "
+        f"?last <{HMIS}PersonalID> ?now }} "
+        f"BIND(COALESCE(?last, ?asker) AS ?person) OPTIONAL {{ ?record <{PERSON_LINK}> ?person }} }} }}")
     resolved: dict[str, str] = {}
     records: dict[str, str] = {}
     for r in rows:

@@ -83,13 +83,7 @@ def read_found(store: Store, table: Table, found: Mapping[str, str], access: Acc
         raise ValueError("client views are read by PersonalID (read_records)")
     if not found:
         return {}
-    return _views(table, _documents(store, table, _subject_keys(found), access))
-
-
-def _subject_keys(found: Mapping[str, str]) -> str:
-    """A VALUES block binding each subject (IRIs from the store) with its record key."""
-    pairs = " ".join(f"(<{s}> {ox.Literal(k)})" for s, k in sorted(found.items()))
-    return f"VALUES (?s ?key) {{ {pairs} }}"
+    return _views(table, _found_documents(store, table, found, access))
 
 
 # (key, subject, graph, document, PersonalID) per graph a record may be read in
@@ -112,23 +106,41 @@ def _record_documents(store: Store, table: Table, keys: list[str], access: Acces
     return _documents(store, table, f"VALUES ?key {{ {values} }} {_key_lookup(table)}", access)
 
 
-def _documents(store: Store, table: Table, where: str, access: Access, *, key_is_personal_id: bool = False
-               ) -> list[_Document]:
-    """Documents of the subjects `where` binds (with their ?key), in the caller's dataset."""
-    read_pid = RELABELLED in table.by_name and not key_is_personal_id
-    personal_id = f"OPTIONAL {{ ?s <{HMIS}PersonalID> ?pid }}" if read_pid else ""
-    sparql = f"SELECT ?key ?s ?g ?doc ?pid WHERE {{ {where} GRAPH ?g {{ ?s <{FIELDS}> ?doc }} {personal_id} }}"
-    return [(r["key"].value, r["s"].value, r["g"].value, r["doc"].value,
-             r["key"].value if key_is_personal_id else r["pid"].value if "pid" in r else None)
-            for r in store.select(sparql, graphs=access.dataset(store))]
+def _documents(store: Store, table: Table, where: str, access: Access) -> list[_Document]:
+    """Documents of the subjects `where` binds with their ?key, in the caller's dataset."""
+    return [(r["key"].value, r["s"].value, r["g"].value, r["doc"].value, r["pid"].value if "pid" in r else None)
+            for r in store.select(_documents_query(table, "?key ?s", where, read_pid=True),
+                                  graphs=access.dataset(store))]
+
+
+def _found_documents(store: Store, table: Table, found: Mapping[str, str], access: Access, *,
+                     key_is_personal_id: bool = False) -> list[_Document]:
+    """Documents of subjects already known (subject -> key). The query binds each subject's
+    position in a list and returns that, not the subject: decoding an IRI out of the store's
+    dictionary costs about as much as the lookup that found it (the 154 client documents of a
+    page of 50 at 100k clients: 3.8 -> 3.0 ms)."""
+    subjects = sorted(found)
+    where = f"VALUES (?s ?n) {{ {' '.join(f'(<{s}> {n})' for n, s in enumerate(subjects))} }}"
+    sparql = _documents_query(table, "?n", where, read_pid=not key_is_personal_id)
+    documents = []
+    for r in store.select(sparql, graphs=access.dataset(store)):
+        subject = subjects[int(r["n"].value)]
+        key = found[subject]
+        documents.append((key, subject, r["g"].value, r["doc"].value,
+                          key if key_is_personal_id else r["pid"].value if "pid" in r else None))
+    return documents
+
+
+def _documents_query(table: Table, names: str, where: str, *, read_pid: bool) -> str:
+    personal_id = f"OPTIONAL {{ ?s <{HMIS}PersonalID> ?pid }}" if read_pid and RELABELLED in table.by_name else ""
+    return f"SELECT {names} ?g ?doc ?pid WHERE {{ {where} GRAPH ?g {{ ?s <{FIELDS}> ?doc }} {personal_id} }}"
 
 
 def records_by_subject(store: Store, table: Table, subjects: list[str], access: Access) -> dict[str, dict[str, Value]]:
     """Records by subject IRI, for templates that find records rather than keys."""
     if not subjects:
         return {}
-    values = " ".join(f"<{s}>" for s in subjects)
-    views = _views(table, _documents(store, table, f"VALUES ?s {{ {values} }} BIND(STR(?s) AS ?key)", access))
+    views = _views(table, _found_documents(store, table, {s: s for s in subjects}, access))
     return {view.primary: view.record for view in views.values()}
 
 
@@ -138,7 +150,7 @@ def _client_documents(store: Store, person_of: dict[str, str], access: Access) -
     come from the caller's dataset, so a record the caller may not see stays unseen. This
     query runs even when there are no records, so an unknown PersonalID and a hidden person
     take the same steps."""
-    return _documents(store, MODEL.tables["Client"], _subject_keys(person_of), access, key_is_personal_id=True)
+    return _found_documents(store, MODEL.tables["Client"], person_of, access, key_is_personal_id=True)
 
 
 def _views(table: Table, documents: list[_Document]) -> dict[str, RecordView]:

@@ -19,7 +19,7 @@ from functools import cache
 import pyoxigraph as ox
 
 from hmis_ld.authz import Access
-from hmis_ld.model import HMIS, MODEL, Table
+from hmis_ld.model import HMIS, MODEL, Table, iris
 from hmis_ld.model.derived import PREFIX_LENGTH, SSN_LAST4, name_key, prefix_iri
 from hmis_ld.model.schema import RDF_TYPE
 from hmis_ld.model.values import Value, date_literal, datetime_literal
@@ -144,7 +144,8 @@ class Scenarios:
     def client_enrollments(self, personal_id: str, access: Access, page: Page, *, project_id: str | None,
                            entry_from: dt.date | None, exit_to: dt.date | None) -> PageOf:
         client = read_record(self.store, MODEL.tables["Client"], personal_id, access)
-        rows = self._select("client_enrollments", access, page, among=("client", _records_of([client])),
+        records = _records_of(s for s, _ in client.subjects)
+        rows = self._select("client_enrollments", access, page, among=("client", records),
                             projectId=_str(project_id), entryFrom=_date(entry_from), exitTo=_date(exit_to),
                             asOf=None)
         result = paged(rows, page)
@@ -200,12 +201,12 @@ class Scenarios:
                             distinct="pid", **dates)
         result = paged([r["pid"].value for r in rows], page)
         clients = read_records(self.store, MODEL.tables["Client"], result.items, access)
-        person_of = {s: view.key for view in clients.values() for s, _ in view.subjects}
         funded = {r["project"].value: r["projectId"].value for r in projects}
-        wanted = set(funded.values())
-        among = ("client", _records_of(clients.values()))
-        enrolled = [r for r in self._select("client_enrollments", access, among=among, projectId=None, **dates)
-                    if r["p"].value in wanted]
+        # a client record in a project's graph links to the enrollments in that project only
+        graphs = {iris.graph_of_project(project) for project in funded}
+        person_of = {s: view.key for view in clients.values() for s, g in view.subjects if g in graphs}
+        among = ("client", _records_of(person_of))
+        enrolled = self._select("client_enrollments", access, among=among, projectId=None, **dates)
         used = {r["p"].value for r in enrolled}
         names = _project_names(read_found(self.store, PROJECT, {s: k for s, k in funded.items() if k in used}, access))
         enrollments = defaultdict(list)
@@ -268,6 +269,6 @@ def _project_names(projects: dict[str, RecordView]) -> dict[str, str]:
     return {k: str(v.record["ProjectName"]) for k, v in projects.items() if "ProjectName" in v.record}
 
 
-def _records_of(views: Iterable[RecordView]) -> list[ox.NamedNode]:
-    """The client records behind views (ordered, so a page's query text is stable)."""
-    return sorted({ox.NamedNode(s) for view in views for s, _ in view.subjects}, key=str)
+def _records_of(subjects: Iterable[str]) -> list[ox.NamedNode]:
+    """Client records for a VALUES block (ordered, so a page's query text is stable)."""
+    return [ox.NamedNode(s) for s in sorted(set(subjects))]
