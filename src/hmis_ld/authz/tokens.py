@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import time
 import urllib.request
 import uuid
@@ -44,19 +45,22 @@ class VerifiedTokens:
     def __init__(self, size: int = 4096):
         self.size = size
         self._claims: dict[bytes, Claims] = {}
+        self._lock = threading.Lock()  # a threaded server's requests share it
 
     def get(self, token: str) -> Claims | None:
         digest = hashlib.sha256(token.encode()).digest()
         claims = self._claims.get(digest)
         if claims is not None and claims.expires <= time.time():
-            self._claims.pop(digest, None)
+            with self._lock:
+                self._claims.pop(digest, None)
             return None
         return claims
 
     def put(self, token: str, claims: Claims) -> None:
-        if len(self._claims) >= self.size:
-            self._claims.pop(next(iter(self._claims)), None)  # the oldest
-        self._claims[hashlib.sha256(token.encode()).digest()] = claims
+        with self._lock:
+            if len(self._claims) >= self.size:
+                self._claims.pop(next(iter(self._claims)))  # the oldest
+            self._claims[hashlib.sha256(token.encode()).digest()] = claims
 
 
 def signing_key(store: Store) -> ECKey:
