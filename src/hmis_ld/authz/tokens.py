@@ -33,7 +33,7 @@ class TokenError(Exception):
 class Claims:
     subject: str
     scopes: frozenset[str]
-    expires: float = 0.0  # the token's exp, in seconds since the epoch
+    expires: float  # the token's exp, in seconds since the epoch
 
 
 class VerifiedTokens:
