@@ -71,6 +71,19 @@ def stale_documents(store: EmbeddedStore) -> list[tuple[str, str]]:
     return sorted(k for k in documents.keys() | triples.keys() if documents.get(k, {}) != triples.get(k, {}))
 
 
+def stale_exit_dates(store: EmbeddedStore) -> set[tuple[str, str, str]]:
+    """(enrollment, date, graph) restated on an enrollment (`ext:exitDate`) but not the
+    ExitDate of one of its Exits that is not deleted, or the other way round: the scenarios
+    read the restated date, export and SPARQL the Exit."""
+    h, ext = "urn:hud:hmis:owl#", "urn:hmis-ld:ext#"
+    live = {(r["e"].value, r["d"].value, r["g"].value) for r in store.select(
+        f"SELECT ?e ?d ?g WHERE {{ GRAPH ?g {{ ?e <{h}hasExit> ?x . ?x <{h}ExitDate> ?d "
+        f"FILTER NOT EXISTS {{ ?x <{h}DateDeleted> ?deleted }} }} }}")}
+    restated = {(r["e"].value, r["d"].value, r["g"].value) for r in store.select(
+        f"SELECT ?e ?d ?g WHERE {{ GRAPH ?g {{ ?e <{ext}exitDate> ?d }} }}")}
+    return live ^ restated
+
+
 def copy_of(store: EmbeddedStore) -> EmbeddedStore:
     import pyoxigraph as ox
 

@@ -12,7 +12,7 @@ from hmis_ld.model import MODEL
 from hmis_ld.model.jsonld import context
 from hmis_ld.model.records import FIELDS
 
-from conftest import stale_documents
+from conftest import stale_documents, stale_exit_dates
 from hud_files import read_rows
 
 WRITABLE = {"DateCreated", "DateUpdated", "UserID", "DateDeleted", "ExportID"}
@@ -67,6 +67,7 @@ def test_create_update_delete_each_kind_of_record(writable, demo_csv: Path, tabl
     gone = http.get(f"/api/v1/{base}/{key}")
     assert gone.status_code == 404 and gone.mimetype == "application/problem+json"
     assert stale_documents(store) == []
+    assert stale_exit_dates(store) == set()
 
 
 def test_lists_page_through_a_collection_without_totals(writable, demo_csv: Path) -> None:
@@ -154,6 +155,38 @@ def test_new_client_in_a_project_and_enrollment_copies_the_client_there(writable
     assert [c["PersonalID"] for c in found[0]["matchedClients"]] == [pid]
 
 
+def test_an_exit_written_patched_and_deleted_shows_in_the_enrollment_scenarios(writable, demo_csv: Path) -> None:
+    http, store = writable
+    exits = {r["EnrollmentID"] for r in read_rows(demo_csv / "Exit.csv")}
+    enrollment = next(e for e in read_rows(demo_csv / "Enrollment.csv") if e["EnrollmentID"] not in exits)
+    pid, project, eid = enrollment["PersonalID"], enrollment["ProjectID"], enrollment["EnrollmentID"]
+
+    def exit_dates() -> tuple[object, object]:
+        mine = http.get(f"/api/v1/client/{pid}/enrollments").get_json()["enrollments"]
+        theirs = http.get(f"/api/v1/project/{project}/clients?limit=500").get_json()["clients"]
+        return (next(e.get("ExitDate") for e in mine if e["EnrollmentID"] == eid),
+                next(c.get("exitDate") for c in theirs
+                     if c["PersonalID"] == pid and c["entryDate"] == enrollment["EntryDate"]))
+
+    assert exit_dates() == (None, None)
+    exits_path = f"/api/v1/{collection_paths(MODEL.tables['Exit'])[0]}"
+    template = http.get(f"{exits_path}/{_first_row(demo_csv, 'Exit')['ExitID']}").get_json()
+    body = {k: v for k, v in template.items() if k not in WRITABLE and k != "ExitID"}
+    created = http.post(exits_path, json={**body, "EnrollmentID": eid, "PersonalID": pid,
+                                               "ExitDate": enrollment["EntryDate"]})
+    assert created.status_code == 201, created.get_json()
+    exit_id = created.get_json()["ExitID"]
+    assert exit_dates() == (enrollment["EntryDate"], enrollment["EntryDate"])
+    enrollments_path = f"/api/v1/{collection_paths(MODEL.tables['Enrollment'])[0]}"
+    assert http.patch(f"{enrollments_path}/{eid}", json={}).status_code == 200  # rewrites the enrollment
+    assert exit_dates() == (enrollment["EntryDate"], enrollment["EntryDate"])
+    assert http.patch(f"{exits_path}/{exit_id}", json={"ExitDate": "2099-01-01"}).status_code == 200
+    assert exit_dates() == ("2099-01-01", "2099-01-01")
+    assert http.delete(f"{exits_path}/{exit_id}").status_code == 204
+    assert exit_dates() == (None, None)
+    assert stale_exit_dates(store) == set()
+
+
 def test_jsonld_expands_to_exactly_the_stored_triples(writable, demo_csv: Path) -> None:
     http, store = writable
     for table in ("Enrollment", "Exit", "IncomeBenefits", "Project"):
@@ -165,8 +198,9 @@ def test_jsonld_expands_to_exactly_the_stored_triples(writable, demo_csv: Path) 
         doc["@context"] = context()["@context"]
         expanded = jsonld.to_rdf(doc, {"format": "application/n-quads"})
         subject = doc["@id"]
-        # HUD's parent -> child links belong to the parent; the document restates the fields
-        skipped = ", ".join(f"<{p}>" for p in sorted({*MODEL.down_links, FIELDS}))
+        # triples children own on it (HUD's parent -> child links, restated exit dates) are not its
+        # own; the document restates the fields
+        skipped = ", ".join(f"<{p}>" for p in sorted({*MODEL.ownership.on_parents, FIELDS}))
         stored = {f"{r['s']} {r['p']} {r['o']} ." for r in store.select(
             f"SELECT ?s ?p ?o WHERE {{ BIND(<{subject}> AS ?s) ?s ?p ?o FILTER(?p NOT IN ({skipped})) }}")}
         assert set(expanded.strip().splitlines()) == stored, table

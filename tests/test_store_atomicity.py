@@ -33,7 +33,7 @@ WRITER = textwrap.dedent(
             "PersonalID": f"C{i}", "FirstName": tag, "MiddleName": tag, "LastName": tag,
             "NameSuffix": tag, "AdditionalRaceEthnicity": tag, "NameDataQuality": 1,
             "SSNDataQuality": 99, "DOBDataQuality": 99}, placement)]
-        store.replace_records(subjects if version > 1 else [], MODEL.down_links, quads)
+        store.replace_records(subjects if version > 1 else [], MODEL.ownership, quads)
         if version == 3:
             print("ready", flush=True)
     """

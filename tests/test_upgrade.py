@@ -1,5 +1,6 @@
-"""A store written before records carried ext:fields documents is refused until upgraded,
-and the upgrade writes exactly the documents a fresh import would have."""
+"""A store written before records carried ext:fields documents, or before exits restated their
+date on their enrollment, is refused until upgraded, and the upgrade writes exactly what a
+fresh import would have."""
 
 from __future__ import annotations
 
@@ -12,14 +13,19 @@ import pytest
 
 from hmis_ld.api import OutdatedStore, create_app
 from hmis_ld.model.records import FIELDS
+from hmis_ld.model.schema import EXT
 from hmis_ld.store import EmbeddedStore
 
+EXIT_DATE = EXT + "exitDate"
 
-def test_an_old_store_is_refused_then_upgraded_to_what_an_import_writes(demo_dump: bytes, tmp_path: Path) -> None:
+
+@pytest.mark.parametrize("missing", [[FIELDS, EXIT_DATE], [EXIT_DATE]], ids=["documents", "exit dates"])
+def test_an_old_store_is_refused_then_upgraded_to_what_an_import_writes(demo_dump: bytes, tmp_path: Path,
+                                                                        missing: list[str]) -> None:
     path = tmp_path / "store"
     store = EmbeddedStore(path)
     store.bulk_load(ox.parse(demo_dump, format=ox.RdfFormat.N_QUADS))
-    store.update(f"DELETE WHERE {{ GRAPH ?g {{ ?s <{FIELDS}> ?doc }} }}")
+    store.update(" ; ".join(f"DELETE WHERE {{ GRAPH ?g {{ ?s <{p}> ?o }} }}" for p in missing))
     assert store.dump_nquads() != demo_dump
     with pytest.raises(OutdatedStore):
         create_app({"STORE": store})

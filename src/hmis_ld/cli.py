@@ -196,11 +196,13 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _upgrade(args: argparse.Namespace) -> int:
-    from hmis_ld.model.upgrade import add_documents
+    from hmis_ld.model.upgrade import add_documents, add_restated
 
     with _opened(args.store) as store:
         count = add_documents(store, lambda table, n: print(f"\r{table}: {n} records", end="", flush=True))
-    print(f"\n{count} records given their ext:fields documents" if count else "the store is up to date")
+        restated = add_restated(store)
+    print(f"\n{count} records given their ext:fields documents" if count else "no record lacked its documents")
+    print(f"{restated} exit dates restated on their enrollments" if restated else "no exit date lacked its restatement")
     return 0
 
 

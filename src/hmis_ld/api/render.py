@@ -40,8 +40,9 @@ def record_as_jsonld(view: RecordView) -> dict[str, object]:
 
 
 def record_turtle(store: Store, view: RecordView, access: Access) -> str:
-    """The record's own triples (not its children's links to it, nor its JSON documents)."""
-    skipped = ", ".join(f"<{p}>" for p in sorted({*MODEL.down_links, FIELDS}))
+    """The record's own triples (not its children's links to it or the facts they restate
+    on it, nor its JSON documents)."""
+    skipped = ", ".join(f"<{p}>" for p in sorted({*MODEL.ownership.on_parents, FIELDS}))
     triples = store.construct(
         f"CONSTRUCT {{ <{view.primary}> ?p ?o }} WHERE {{ <{view.primary}> ?p ?o FILTER(?p NOT IN ({skipped})) }}",
         graphs=access.dataset(store),

@@ -254,7 +254,7 @@ class _Writer:
                     stats.updated += 1
                 delete += [s.subject for s in versions]
                 insert += new_quads + self._extra(table, items[0][0].record, items[0][1])
-            self.store.replace_records(delete, MODEL.down_links, insert)
+            self.store.replace_records(delete, MODEL.ownership, insert)
             self.report.quads_written += len(insert)
 
     def _quads(self, table: Table, record: Record, placement: Placement) -> list[ox.Quad]:

@@ -1,9 +1,10 @@
 """One record (a CSV row, a JSON object) as RDF quads, and back.
 
 A record is a dict of field name -> typed value. Its quads: its type, one triple per
-non-empty field, the link to each record it names (ours, child -> parent) and HUD's
-parent -> child property. All sit in the record's graph, except PII fields, which sit
-in the parallel PII graph.
+non-empty field, the link to each record it names (ours, child -> parent), HUD's
+parent -> child property and the fields it restates on its parent (an Exit's date on its
+enrollment). All sit in the record's graph, except PII fields, which sit in the parallel
+PII graph.
 
 Beside its field triples each graph also holds the record's fields as one JSON literal
 (`ext:fields`). Oxigraph decodes every IRI and long literal of a result from its
@@ -24,7 +25,7 @@ import pyoxigraph as ox
 
 from hmis_ld.model import iris
 from hmis_ld.model.derived import derived_quads
-from hmis_ld.model.schema import EXT, RDF_TYPE, Table
+from hmis_ld.model.schema import EXT, RDF_TYPE, RESTATED, Table
 from hmis_ld.model.values import FROM_LEXICAL, Value, from_literal, to_literal
 from hmis_ld.store.base import Term
 
@@ -75,7 +76,21 @@ def record_quads(table: Table, record: Mapping[str, Value], placement: Placement
         quads.append(ox.Quad(subject, ox.NamedNode(link.up), target, graph))
         if link.down:
             quads.append(ox.Quad(target, ox.NamedNode(link.down), subject, graph))
-    return quads + derived_quads(table, record, subject, graph, pii)
+    return quads + restated_quads(table, record, placement) + derived_quads(table, record, subject, graph, pii)
+
+
+def restated_quads(table: Table, record: Mapping[str, Value], placement: Placement) -> list[ox.Quad]:
+    """The fields this record restates on its parent (schema.RESTATED), unless it is deleted."""
+    if record.get("DateDeleted") is not None:
+        return []
+    quads = []
+    for child, link_field, restated, predicate in RESTATED:
+        value, parent = record.get(restated), record.get(link_field)
+        if child == table.name and value is not None and parent is not None:
+            target = placement.target(table.link_by_field[link_field].target, str(parent))
+            quads.append(ox.Quad(ox.NamedNode(target), ox.NamedNode(predicate),
+                                 to_literal(table.by_name[restated], value), ox.NamedNode(placement.graph)))
+    return quads
 
 
 def document_quads(table: Table, subject: ox.NamedNode, graph: ox.NamedNode,

@@ -10,11 +10,17 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from hmis_ld.resources import resource_path
+from hmis_ld.store.base import Ownership, ParentFact
 
 HMIS = "urn:hud:hmis:owl#"
 EXT = "urn:hmis-ld:ext#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+# Fields a child restates on its parent while it is not deleted, so a scenario reads one triple
+# on the parent instead of following the link to each child (an enrollment's exit date, which
+# the active and exit filters test on every enrollment they scan): (child table, its field naming
+# the parent, the field restated, the parent's predicate).
+RESTATED = (("Exit", "EnrollmentID", "ExitDate", EXT + "exitDate"),)
 
 
 @dataclass(frozen=True)
@@ -101,9 +107,22 @@ class Model:
         return frozenset(link.down for t in self.tables.values() for link in t.links if link.down)
 
     @cached_property
+    def ownership(self) -> Ownership:
+        """The triples on other records that belong to a record: HUD's parent -> child links
+        and the fields restated on parents (RESTATED)."""
+        facts = []
+        for child, link, restated, predicate in RESTATED:
+            table = self.tables[child]
+            down = table.link_by_field[link].down
+            if down is None:
+                raise ValueError(f"{child}.{link} has no parent -> child property to restate {restated} along")
+            facts.append(ParentFact(predicate, down, table.by_name[restated].iri, table.by_name["DateDeleted"].iri))
+        return Ownership(self.down_links, tuple(facts))
+
+    @cached_property
     def predicates(self) -> frozenset[str]:
         """Every predicate a record may carry."""
-        names = {RDF_TYPE}
+        names = {RDF_TYPE, *(predicate for *_, predicate in RESTATED)}
         for t in self.tables.values():
             names.update(f.iri for f in t.fields)
             names.update(link.up for link in t.links)

@@ -42,15 +42,22 @@ def existing_records(store: Store, table: Table, keys: Sequence[str]) -> dict[st
 
 
 def load_records(store: Store, subjects: Sequence[str]) -> dict[str, list[ox.Quad]]:
-    """Every quad that belongs to each record: its own, and HUD's parent -> child link to it."""
+    """Every quad that belongs to each record: its own, HUD's parent -> child link to it, and
+    the fields it restates on its parent (a restated value shared with a sibling counts for
+    both)."""
     if not subjects:
         return {}
+    ownership = MODEL.ownership
     values = " ".join(f"<{s}>" for s in subjects)
-    inbound = " ".join(f"<{p}>" for p in sorted(MODEL.down_links))
+    inbound = " ".join(f"<{p}>" for p in sorted(ownership.inbound))
+    skipped = ", ".join(f"<{p}>" for p in sorted(ownership.on_parents))
+    restated = "".join(
+        f" UNION {{ GRAPH ?g {{ ?s <{f.down}> ?r ; <{f.predicate}> ?o . ?r <{f.field}> ?o "
+        f"FILTER NOT EXISTS {{ ?r <{f.deleted}> ?d }} }} BIND(<{f.predicate}> AS ?p) }}" for f in ownership.facts)
     sparql = (
         f"SELECT ?r ?s ?p ?o ?g WHERE {{ VALUES ?r {{ {values} }} "
-        f"{{ GRAPH ?g {{ ?r ?p ?o }} FILTER(?p NOT IN ({inbound.replace(' ', ', ')})) BIND(?r AS ?s) }} UNION "
-        f"{{ VALUES ?p {{ {inbound} }} GRAPH ?g {{ ?s ?p ?r }} BIND(?r AS ?o) }} }}"
+        f"{{ GRAPH ?g {{ ?r ?p ?o }} FILTER(?p NOT IN ({skipped})) BIND(?r AS ?s) }} UNION "
+        f"{{ VALUES ?p {{ {inbound} }} GRAPH ?g {{ ?s ?p ?r }} BIND(?r AS ?o) }}{restated} }}"
     )
     out: dict[str, list[ox.Quad]] = defaultdict(list)
     for row in store.select(sparql):

@@ -2,7 +2,9 @@
 
 Stores written before records carried `ext:fields` documents hold only field triples, and
 the API, which reads documents, would find none of their records. `add_documents` writes
-the missing documents from those triples; it only adds, and can run again after a crash.
+the missing documents from those triples. Stores written before children restated fields
+on their parents (`schema.RESTATED`: an Exit's ExitDate on its Enrollment) would show no
+exit dates; `add_restated` writes them. Both only add, and can run again after a crash.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import pyoxigraph as ox
 from hmis_ld.model.records import FIELDS, document_quads
 from hmis_ld.model.schema import MODEL, RDF_TYPE
 from hmis_ld.store import Store
+from hmis_ld.store.base import ParentFact
 
 BATCH = 500
 
@@ -48,3 +51,26 @@ def add_documents(store: Store, progress: Callable[[str, int], None] | None = No
     if done:
         store.optimize()
     return done
+
+
+def _live_children(fact: ParentFact) -> str:
+    return f"GRAPH ?g {{ ?parent <{fact.down}> ?child . ?child <{fact.field}> ?v FILTER NOT EXISTS {{ ?child <{fact.deleted}> ?d }} }}"
+
+
+def needs_restated(store: Store) -> bool:
+    """Children whose field should be restated on their parent, and no restated triple at
+    all: a store from before restated fields."""
+    return any(store.ask(f"ASK {{ {_live_children(f)} }}") and not store.ask(f"ASK {{ ?s <{f.predicate}> ?o }}")
+               for f in MODEL.ownership.facts)
+
+
+def add_restated(store: Store) -> int:
+    """Restate on each parent the fields its children carry; returns how many triples it added."""
+    added = 0
+    for f in MODEL.ownership.facts:
+        missing = f"{_live_children(f)} FILTER NOT EXISTS {{ GRAPH ?g {{ ?parent <{f.predicate}> ?v }} }}"
+        added += int(next(store.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ {missing} }}"))["n"].value)
+        store.update(f"INSERT {{ GRAPH ?g {{ ?parent <{f.predicate}> ?v }} }} WHERE {{ {missing} }}")
+    if added:
+        store.optimize()
+    return added

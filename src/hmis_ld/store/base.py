@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 
 import pyoxigraph as ox
 
@@ -32,17 +33,52 @@ def insert_data(quads: Iterable[ox.Quad]) -> str:
     return f"INSERT DATA {{\n{body}\n}}"
 
 
-def delete_records(subjects: Sequence[str], owned_inbound: Iterable[str]) -> str:
-    """Remove every quad of the given records: their own triples in any graph, and the
-    parent -> child triples that belong to them (while leaving those of their children)."""
+@dataclass(frozen=True)
+class ParentFact:
+    """A child's field restated on its parent (`parent predicate value`), written with the
+    child while it is not deleted: the child links to its parent by `down`
+    (`parent down child`), its field is `field`, and `deleted` marks a deleted child."""
+
+    predicate: str
+    down: str
+    field: str
+    deleted: str
+
+
+@dataclass(frozen=True)
+class Ownership:
+    """Which triples on other records belong to a record: HUD's parent -> child links to it
+    (`inbound`) and the facts it restates on its parent."""
+
+    inbound: frozenset[str]
+    facts: tuple[ParentFact, ...] = ()
+
+    @property
+    def on_parents(self) -> frozenset[str]:
+        """Predicates of triples whose subject is a parent but whose owner is a child."""
+        return self.inbound | {f.predicate for f in self.facts}
+
+
+def delete_records(subjects: Sequence[str], ownership: Ownership) -> str:
+    """Remove every quad of the given records: their own triples in any graph, the
+    parent -> child triples that belong to them, and the facts they restate on their parents
+    unless a sibling that stays restates the same value (while leaving their children's)."""
     values = " ".join(f"<{s}>" for s in subjects)
-    inbound = " ".join(f"<{p}>" for p in sorted(owned_inbound))
-    return (
-        f"DELETE {{ GRAPH ?g {{ ?s ?p ?o }} }} WHERE {{ VALUES ?s {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} "
-        f"FILTER(?p NOT IN ({inbound.replace(' ', ', ')})) }} ;\n"
-        f"DELETE {{ GRAPH ?g {{ ?x ?p ?s }} }} WHERE {{ VALUES ?s {{ {values} }} VALUES ?p {{ {inbound} }} "
-        f"GRAPH ?g {{ ?x ?p ?s }} }}"
-    )
+    listed = ", ".join(f"<{s}>" for s in subjects)
+    inbound = " ".join(f"<{p}>" for p in sorted(ownership.inbound))
+    skipped = ", ".join(f"<{p}>" for p in sorted(ownership.on_parents))
+    facts = [
+        f"DELETE {{ GRAPH ?g {{ ?x <{f.predicate}> ?v }} }} WHERE {{ VALUES ?s {{ {values} }} "
+        f"GRAPH ?g {{ ?x <{f.down}> ?s ; <{f.predicate}> ?v . ?s <{f.field}> ?v "
+        f"FILTER NOT EXISTS {{ ?x <{f.down}> ?sibling . ?sibling <{f.field}> ?v "
+        f"FILTER(?sibling NOT IN ({listed})) FILTER NOT EXISTS {{ ?sibling <{f.deleted}> ?d }} }} }} }}"
+        for f in ownership.facts
+    ]
+    own = (f"DELETE {{ GRAPH ?g {{ ?s ?p ?o }} }} WHERE {{ VALUES ?s {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} "
+           f"FILTER(?p NOT IN ({skipped})) }}")
+    links = (f"DELETE {{ GRAPH ?g {{ ?x ?p ?s }} }} WHERE {{ VALUES ?s {{ {values} }} VALUES ?p {{ {inbound} }} "
+             f"GRAPH ?g {{ ?x ?p ?s }} }}")
+    return " ;\n".join([*facts, own, links])
 
 
 class Store(ABC):
@@ -101,12 +137,11 @@ class Store(ABC):
     def dump_nquads(self) -> bytes:
         """Every quad, canonically sorted, for byte-for-byte comparisons."""
 
-    def replace_records(self, subjects: Sequence[str], owned_inbound: Iterable[str],
-                        quads: Sequence[ox.Quad]) -> None:
+    def replace_records(self, subjects: Sequence[str], ownership: Ownership, quads: Sequence[ox.Quad]) -> None:
         """Swap records for their new quads atomically: a crash leaves old or new, never half."""
         parts = []
         if subjects:
-            parts.append(delete_records(subjects, owned_inbound))
+            parts.append(delete_records(subjects, ownership))
         if quads:
             parts.append(insert_data(quads))
         if parts:
