@@ -54,7 +54,8 @@ def add_documents(store: Store, progress: Callable[[str, int], None] | None = No
 
 
 def _live_children(fact: ParentFact) -> str:
-    return f"GRAPH ?g {{ ?parent <{fact.down}> ?child . ?child <{fact.field}> ?v FILTER NOT EXISTS {{ ?child <{fact.deleted}> ?d }} }}"
+    return (f"GRAPH ?g {{ ?parent <{fact.down}> ?child . ?child <{fact.field}> ?v "
+            f"FILTER NOT EXISTS {{ ?child <{fact.deleted}> ?d }} }}")
 
 
 def needs_restated(store: Store) -> bool:
