@@ -17,7 +17,6 @@ import pyoxigraph as ox
 from hmis_ld.model.records import FIELDS, document_quads
 from hmis_ld.model.schema import MODEL, RDF_TYPE
 from hmis_ld.store import Store
-from hmis_ld.store.base import ParentFact
 
 BATCH = 500
 
@@ -53,25 +52,22 @@ def add_documents(store: Store, progress: Callable[[str, int], None] | None = No
     return done
 
 
-def _live_children(fact: ParentFact) -> str:
-    return (f"GRAPH ?g {{ ?parent <{fact.down}> ?child . ?child <{fact.field}> ?v "
-            f"FILTER NOT EXISTS {{ ?child <{fact.deleted}> ?d }} }}")
-
-
 def needs_restated(store: Store) -> bool:
     """Children whose field should be restated on their parent, and no restated triple at
     all: a store from before restated fields."""
-    return any(store.ask(f"ASK {{ {_live_children(f)} }}") and not store.ask(f"ASK {{ ?s <{f.predicate}> ?o }}")
-               for f in MODEL.ownership.facts)
+    return any(store.ask(f"ASK {{ GRAPH ?g {{ {f.live_child('?parent', '?child', '?v')} }} }}")
+               and not store.ask(f"ASK {{ ?s <{f.predicate}> ?o }}") for f in MODEL.ownership.facts)
 
 
 def add_restated(store: Store) -> int:
     """Restate on each parent the fields its children carry; returns how many triples it added."""
     added = 0
     for f in MODEL.ownership.facts:
-        missing = f"{_live_children(f)} FILTER NOT EXISTS {{ GRAPH ?g {{ ?parent <{f.predicate}> ?v }} }}"
-        added += int(next(store.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ {missing} }}"))["n"].value)
-        store.update(f"INSERT {{ GRAPH ?g {{ ?parent <{f.predicate}> ?v }} }} WHERE {{ {missing} }}")
+        count = f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s <{f.predicate}> ?o }}"
+        before = int(next(store.select(count))["n"].value)
+        store.update(f"INSERT {{ GRAPH ?g {{ ?parent <{f.predicate}> ?v }} }} "
+                     f"WHERE {{ GRAPH ?g {{ {f.live_child('?parent', '?child', '?v')} }} }}")
+        added += int(next(store.select(count))["n"].value) - before
     if added:
         store.optimize()
     return added

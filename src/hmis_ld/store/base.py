@@ -44,6 +44,12 @@ class ParentFact:
     field: str
     deleted: str
 
+    def live_child(self, parent: str, child: str, value: str) -> str:
+        """SPARQL pattern (variables given with their ?): `child` is a child of `parent`, not
+        deleted, whose field holds `value`."""
+        return (f"{parent} <{self.down}> {child} . {child} <{self.field}> {value} "
+                f"FILTER NOT EXISTS {{ {child} <{self.deleted}> {child}Deleted }}")
+
 
 @dataclass(frozen=True)
 class Ownership:
@@ -70,8 +76,7 @@ def delete_records(subjects: Sequence[str], ownership: Ownership) -> str:
     facts = [
         f"DELETE {{ GRAPH ?g {{ ?x <{f.predicate}> ?v }} }} WHERE {{ VALUES ?s {{ {values} }} "
         f"GRAPH ?g {{ ?x <{f.down}> ?s ; <{f.predicate}> ?v . ?s <{f.field}> ?v "
-        f"FILTER NOT EXISTS {{ ?x <{f.down}> ?sibling . ?sibling <{f.field}> ?v "
-        f"FILTER(?sibling NOT IN ({listed})) FILTER NOT EXISTS {{ ?sibling <{f.deleted}> ?d }} }} }} }}"
+        f"FILTER NOT EXISTS {{ {f.live_child('?x', '?sibling', '?v')} FILTER(?sibling NOT IN ({listed})) }} }} }}"
         for f in ownership.facts
     ]
     own = (f"DELETE {{ GRAPH ?g {{ ?s ?p ?o }} }} WHERE {{ VALUES ?s {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} "
