@@ -12,7 +12,7 @@ from hmis_ld.model import MODEL
 from hmis_ld.model.jsonld import context
 from hmis_ld.model.records import FIELDS
 
-from conftest import stale_documents, stale_exit_dates
+from conftest import stale_documents, stale_restated
 from hud_files import read_rows
 
 WRITABLE = {"DateCreated", "DateUpdated", "UserID", "DateDeleted", "ExportID"}
@@ -67,7 +67,7 @@ def test_create_update_delete_each_kind_of_record(writable, demo_csv: Path, tabl
     gone = http.get(f"/api/v1/{base}/{key}")
     assert gone.status_code == 404 and gone.mimetype == "application/problem+json"
     assert stale_documents(store) == []
-    assert stale_exit_dates(store) == set()
+    assert stale_restated(store) == set()
 
 
 def test_lists_page_through_a_collection_without_totals(writable, demo_csv: Path) -> None:
@@ -184,7 +184,41 @@ def test_an_exit_written_patched_and_deleted_shows_in_the_enrollment_scenarios(w
     assert exit_dates() == ("2099-01-01", "2099-01-01")
     assert http.delete(f"{exits_path}/{exit_id}").status_code == 204
     assert exit_dates() == (None, None)
-    assert stale_exit_dates(store) == set()
+    assert stale_restated(store) == set()
+
+
+def test_a_funder_written_patched_and_deleted_moves_its_project_between_funder_lookups(writable,
+                                                                                        demo_csv: Path) -> None:
+    http, store = writable
+    funders_path = f"/api/v1/{collection_paths(MODEL.tables['Funder'])[0]}"
+    template = http.get(f"{funders_path}/{_first_row(demo_csv, 'Funder')['FunderID']}").get_json()
+    body = {k: v for k, v in template.items() if k not in WRITABLE and k not in ("FunderID", "OtherFunder")}
+    project = _first_row(demo_csv, "Project")["ProjectID"]
+    codes = {int(r["Funder"]) for r in read_rows(demo_csv / "Funder.csv") if r["ProjectID"] == project}
+    first_code, second_code = sorted({2, 3, 4, 5, 6} - codes)[:2]
+
+    def funded_by() -> set[int]:
+        return {code for code in (first_code, second_code)
+                if project in {p["ProjectID"] for p in
+                               http.get(f"/api/v1/projects?Funder={code}&limit=500").get_json()["projects"]}}
+
+    def create(code: int) -> str:
+        created = http.post(funders_path, json={**body, "ProjectID": project, "Funder": code})
+        assert created.status_code == 201, created.get_json()
+        return created.get_json()["FunderID"]
+
+    assert funded_by() == set()
+    one, two = create(first_code), create(first_code)
+    assert funded_by() == {first_code}
+    assert http.patch(f"/api/v1/projects/{project}", json={}).status_code == 200  # rewrites the project
+    assert funded_by() == {first_code}
+    assert http.delete(f"{funders_path}/{one}").status_code == 204
+    assert funded_by() == {first_code}  # the other Funder record of that code stays
+    assert http.patch(f"{funders_path}/{two}", json={"Funder": second_code}).status_code == 200
+    assert funded_by() == {second_code}
+    assert http.delete(f"{funders_path}/{two}").status_code == 204
+    assert funded_by() == set()
+    assert stale_restated(store) == set()
 
 
 def test_jsonld_expands_to_exactly_the_stored_triples(writable, demo_csv: Path) -> None:

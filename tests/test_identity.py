@@ -11,7 +11,7 @@ import pytest
 from hmis_ld.api import create_app
 from hmis_ld.store import EmbeddedStore
 
-from conftest import signed_in, stale_documents, stale_exit_dates
+from conftest import signed_in, stale_documents, stale_restated
 from hud_files import read_rows
 
 NEW_PERSON = {"FirstName": "Marguerite", "LastName": "Okonkwo-Reyes", "NameDataQuality": 1, "SSN": "412553817",
@@ -96,7 +96,7 @@ def test_merge_split_and_no_automatic_re_merge(admin, demo_csv: Path) -> None:
     again = admin.post("/api/v1/persons/merge", json={"survivor": a, "merged": new_pid})
     assert again.status_code == 409
     assert stale_documents(admin.application.config["STORE"]) == []
-    assert stale_exit_dates(admin.application.config["STORE"]) == set()
+    assert stale_restated(admin.application.config["STORE"]) == set()
 
 
 def test_twenty_concurrent_creates_of_one_person_make_one_person(app) -> None:

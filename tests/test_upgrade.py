@@ -1,6 +1,6 @@
 """A store written before records carried ext:fields documents, or before exits restated their
-date on their enrollment, is refused until upgraded, and the upgrade writes exactly what a
-fresh import would have."""
+date on their enrollment and funders their code on their project, is refused until upgraded,
+and the upgrade writes exactly what a fresh import would have."""
 
 from __future__ import annotations
 
@@ -16,10 +16,11 @@ from hmis_ld.model.records import FIELDS
 from hmis_ld.model.schema import EXT
 from hmis_ld.store import EmbeddedStore
 
-EXIT_DATE = EXT + "exitDate"
+EXIT_DATE, FUNDER = EXT + "exitDate", EXT + "funder"
 
 
-@pytest.mark.parametrize("missing", [[FIELDS, EXIT_DATE], [EXIT_DATE]], ids=["documents", "exit dates"])
+@pytest.mark.parametrize("missing", [[FIELDS, EXIT_DATE, FUNDER], [EXIT_DATE], [FUNDER]],
+                         ids=["documents", "exit dates", "funder codes"])
 def test_an_old_store_is_refused_then_upgraded_to_what_an_import_writes(demo_dump: bytes, tmp_path: Path,
                                                                         missing: list[str]) -> None:
     path = tmp_path / "store"

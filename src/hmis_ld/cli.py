@@ -202,7 +202,10 @@ def _upgrade(args: argparse.Namespace) -> int:
         count = add_documents(store, lambda table, n: print(f"\r{table}: {n} records", end="", flush=True))
         restated = add_restated(store)
     print(f"\n{count} records given their ext:fields documents" if count else "no record lacked its documents")
-    print(f"{restated} exit dates restated on their enrollments" if restated else "no exit date lacked its restatement")
+    for predicate, n in restated.items():
+        print(f"{n} {predicate} facts restated on parents")
+    if not restated:
+        print("no restated fact was missing")
     return 0
 
 

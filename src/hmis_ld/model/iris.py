@@ -7,7 +7,7 @@ a person served by two projects has one client record in each (ARCHITECTURE.md).
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 BASE = "urn:hmis-ld:"
 DEFAULT_SOURCE = "local"
@@ -50,6 +50,11 @@ def graph_of_project(project: str) -> str:
     ProjectID are quoted as in project_graph)."""
     source, _, project_id = project.removeprefix(BASE).partition(":Project:")
     return f"{PROJECT_GRAPH_PREFIX}{source}:{project_id}"
+
+
+def project_id(project: str) -> str:
+    """A project's ProjectID, from its record IRI (the quoted key follows the last colon)."""
+    return unquote(project.rpartition(":")[2])
 
 
 def source_graph(source: str) -> str:

@@ -17,10 +17,14 @@ EXT = "urn:hmis-ld:ext#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 # Fields a child restates on its parent while it is not deleted, so a scenario reads one triple
-# on the parent instead of following the link to each child (an enrollment's exit date, which
-# the active and exit filters test on every enrollment they scan): (child table, its field naming
-# the parent, the field restated, the parent's predicate).
-RESTATED = (("Exit", "EnrollmentID", "ExitDate", EXT + "exitDate"),)
+# on the parent instead of following the link to each child: an enrollment's exit date, which
+# the active and exit filters test on every enrollment they scan, and a project's funder codes,
+# which scenarios 6 and 8 look projects up by. (child table, its field naming the parent, the
+# field restated, the parent's predicate).
+RESTATED = (
+    ("Exit", "EnrollmentID", "ExitDate", EXT + "exitDate"),
+    ("Funder", "ProjectID", "Funder", EXT + "funder"),
+)
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,10 @@
 
 Stores written before records carried `ext:fields` documents hold only field triples, and
 the API, which reads documents, would find none of their records. `add_documents` writes
-the missing documents from those triples. Stores written before children restated fields
-on their parents (`schema.RESTATED`: an Exit's ExitDate on its Enrollment) would show no
-exit dates; `add_restated` writes them. Both only add, and can run again after a crash.
+the missing documents from those triples. Stores written before children restated a field
+on their parents (`schema.RESTATED`: an Exit's ExitDate on its Enrollment, a Funder's code on
+its Project) would show no exit dates or find no funded projects; `add_restated` writes the
+facts a store lacks. Both only add, and can run again after a crash.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pyoxigraph as ox
 from hmis_ld.model.records import FIELDS, document_quads
 from hmis_ld.model.schema import MODEL, RDF_TYPE
 from hmis_ld.store import Store
+from hmis_ld.store.base import ParentFact
 
 BATCH = 500
 
@@ -52,22 +54,23 @@ def add_documents(store: Store, progress: Callable[[str, int], None] | None = No
     return done
 
 
-def needs_restated(store: Store) -> bool:
-    """Children whose field should be restated on their parent, and no restated triple at
-    all: a store from before restated fields."""
-    return any(store.ask(f"ASK {{ GRAPH ?g {{ {f.live_child('?parent', '?child', '?v')} }} }}")
-               and not store.ask(f"ASK {{ ?s <{f.predicate}> ?o }}") for f in MODEL.ownership.facts)
+def missing_restated(store: Store) -> list[ParentFact]:
+    """Facts some live child should restate on its parent while no parent carries any: the
+    store is from before that fact was restated (each fact is written in one transaction)."""
+    return [f for f in MODEL.ownership.facts
+            if store.ask(f"ASK {{ GRAPH ?g {{ {f.live_child('?parent', '?child', '?v')} }} }}")
+            and not store.ask(f"ASK {{ ?s <{f.predicate}> ?o }}")]
 
 
-def add_restated(store: Store) -> int:
-    """Restate on each parent the fields its children carry; returns how many triples it added."""
-    added = 0
-    for f in MODEL.ownership.facts:
+def add_restated(store: Store) -> dict[str, int]:
+    """Restate on each parent the fields its children carry, for the facts the store lacks;
+    returns how many triples each predicate got."""
+    added = {}
+    for f in missing_restated(store):
         count = f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s <{f.predicate}> ?o }}"
-        before = int(next(store.select(count))["n"].value)
         store.update(f"INSERT {{ GRAPH ?g {{ ?parent <{f.predicate}> ?v }} }} "
                      f"WHERE {{ GRAPH ?g {{ {f.live_child('?parent', '?child', '?v')} }} }}")
-        added += int(next(store.select(count))["n"].value) - before
+        added[f.predicate] = int(next(store.select(count))["n"].value)
     if added:
         store.optimize()
     return added

@@ -2,9 +2,11 @@
 
 Parameters are bound with substitutions (never pasted into query text); only LIMIT and
 OFFSET, which this module computes as integers, are appended. A template's lines between
-`# if ?name` and `# end` are kept only when the parameter ?name has a value: Oxigraph runs
-an OPTIONAL or an EXISTS for every row even when a test such as sameTerm(?name, "") could
-skip it, so an absent criterion costs nothing only when its lines are gone.
+`# if ?name ...` and `# end` are kept only when one of the parameters named has a value, or
+names `?rows` and the template is run for its rows rather than for the distinct values of one
+variable: Oxigraph runs an OPTIONAL or an EXISTS for every row even when a test such as
+sameTerm(?name, "") could skip it, so an absent criterion costs nothing only when its lines
+are gone.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import pyoxigraph as ox
 from hmis_ld.authz import Access
 from hmis_ld.model import HMIS, MODEL, Table, iris
 from hmis_ld.model.derived import PREFIX_LENGTH, SSN_LAST4, name_key, prefix_iri
-from hmis_ld.model.schema import RDF_TYPE
+from hmis_ld.model.schema import EXT, RDF_TYPE
 from hmis_ld.model.values import Value, date_literal, datetime_literal
 from hmis_ld.resources import resource_path
 from hmis_ld.service.paging import Page, PageOf, paged
@@ -55,12 +57,13 @@ def _str(value: str | None) -> ox.Literal | None:
     return None if value is None else ox.Literal(value)
 
 
-GUARDED = re.compile(r"^[ \t]*# if \?(\w+)\n(.*?)^[ \t]*# end\n", re.MULTILINE | re.DOTALL)
+GUARDED = re.compile(r"^[ \t]*# if ((?:\?\w+ ?)+)\n(.*?)^[ \t]*# end\n", re.MULTILINE | re.DOTALL)
 
 
 def _guarded(sparql: str, bound: set[str]) -> str:
-    """The template without the guarded lines of parameters that have no value."""
-    return GUARDED.sub(lambda m: m.group(2) if m.group(1) in bound else "", sparql)
+    """The template without the guarded lines none of whose names is bound."""
+    return GUARDED.sub(lambda m: m.group(2) if bound.intersection(m.group(1).replace("?", "").split()) else "",
+                       sparql)
 
 
 @dataclass(frozen=True)
@@ -88,7 +91,7 @@ class Scenarios:
         as a VALUES block the planner sees (terms from the store, written by pyoxigraph).
         `distinct` projects the template to the distinct values of one variable."""
         given = {k: v for k, v in bindings.items() if v is not None}
-        sparql = _guarded(template(name), set(given))
+        sparql = _guarded(template(name), set(given) | ({"rows"} if distinct is None else set()))
         if distinct is not None:
             projected = " ".join(f"?{v}" for v in (distinct, *bindings))
             sparql = re.sub(r"SELECT [^{]*WHERE", f"SELECT DISTINCT {projected} WHERE", sparql, count=1)
@@ -167,7 +170,8 @@ class Scenarios:
                  coc: str | None, start_from: dt.date | None, end_to: dt.date | None) -> PageOf:
         rows = self._projects(access, page, funder=funder, project_type=project_type, coc=coc,
                               start_from=start_from, end_to=end_to)
-        return self._found_page(PROJECT, [(r["project"].value, r["projectId"].value) for r in rows], page, access)
+        return self._found_page(PROJECT, [(r["project"].value, iris.project_id(r["project"].value)) for r in rows],
+                                page, access)
 
     def _found_page(self, table: Table, found: list[tuple[str, str]], page: Page, access: Access) -> PageOf:
         """A page of the records a template found, as (subject, key) rows."""
@@ -178,15 +182,16 @@ class Scenarios:
     def _projects(self, access: Access, page: Page | None, *, funder: int | None, project_type: int | None,
                   coc: str | None = None, start_from: dt.date | None = None, end_to: dt.date | None = None
                   ) -> list[Row]:
-        """The template looks up the most selective criterion given first (its anchor)."""
+        """The template looks up the most selective criterion given first (its anchor) and
+        tests the others."""
         if funder is not None:
-            anchor: tuple[str, ox.Literal | ox.NamedNode] = (HMIS + "Funder", _int(funder))
+            anchor: tuple[str, ox.Literal | ox.NamedNode] = (EXT + "funder", _int(funder))
         elif project_type is not None:
-            anchor = (HMIS + "ProjectType", _int(project_type))
+            anchor, project_type = (HMIS + "ProjectType", _int(project_type)), None
         else:
             anchor = (RDF_TYPE, ox.NamedNode(PROJECT.cls))
         return self._select("projects_by_funder_and_type", access, page, anchorP=ox.NamedNode(anchor[0]),
-                            anchorV=anchor[1], funder=_int(funder), projectType=_int(project_type), coc=_str(coc),
+                            anchorV=anchor[1], projectType=_int(project_type), coc=_str(coc),
                             startFrom=_date(start_from), endTo=_date(end_to))
 
     # Scenarios 8 and 9
@@ -201,7 +206,7 @@ class Scenarios:
                             distinct="pid", **dates)
         result = paged([r["pid"].value for r in rows], page)
         clients = read_records(self.store, MODEL.tables["Client"], result.items, access)
-        funded = {r["project"].value: r["projectId"].value for r in projects}
+        funded = {r["project"].value: iris.project_id(r["project"].value) for r in projects}
         # a client record in a project's graph links to the enrollments in that project only
         graphs = {iris.graph_of_project(project) for project in funded}
         person_of = {s: view.key for view in clients.values() for s, g in view.subjects if g in graphs}
