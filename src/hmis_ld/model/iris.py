@@ -45,16 +45,22 @@ def project_graph(source: str, project_id: str) -> str:
     return f"{PROJECT_GRAPH_PREFIX}{quote_part(source)}:{quote_part(project_id)}"
 
 
+def _project_parts(project: str) -> tuple[str, str]:
+    """The quoted source and ProjectID of a project's record IRI (see record_iri)."""
+    source, _, quoted_id = project.removeprefix(BASE).partition(":Project:")
+    return source, quoted_id
+
+
 def graph_of_project(project: str) -> str:
     """The graph of a project's enrollments, from the project's record IRI (whose source and
     ProjectID are quoted as in project_graph)."""
-    source, _, project_id = project.removeprefix(BASE).partition(":Project:")
-    return f"{PROJECT_GRAPH_PREFIX}{source}:{project_id}"
+    source, quoted_id = _project_parts(project)
+    return f"{PROJECT_GRAPH_PREFIX}{source}:{quoted_id}"
 
 
 def project_id(project: str) -> str:
-    """A project's ProjectID, from its record IRI (the quoted key follows the last colon)."""
-    return unquote(project.rpartition(":")[2])
+    """A project's ProjectID, from its record IRI."""
+    return unquote(_project_parts(project)[1])
 
 
 def source_graph(source: str) -> str:
