@@ -71,25 +71,36 @@ def stale_documents(store: EmbeddedStore) -> list[tuple[str, str]]:
     return sorted(k for k in documents.keys() | triples.keys() if documents.get(k, {}) != triples.get(k, {}))
 
 
-# (the parent -> child link, the child's field, what the parent restates), written out here
-# rather than read from the model, so the check does not share the model's mistakes
-RESTATED = (("hasExit", "ExitDate", "exitDate"), ("hasFunder", "Funder", "funder"))
+# (the child's link to its parent, the child's field, what the parent restates), written out
+# here rather than read from the model, so the check does not share the model's mistakes
+RESTATED = (("refEnrollment", "ExitDate", "exitDate"), ("refProject", "Funder", "funder"))
 
 
-def stale_restated(store: EmbeddedStore) -> set[tuple[str, str, str, str]]:
-    """(fact, parent, value, graph) restated on a parent (an enrollment's `ext:exitDate`, a
-    project's `ext:funder`) but not the field of one of its children that is not deleted, or
-    the other way round: the scenarios read the restated fact, export and SPARQL the child."""
+def stale_on_parents(store: EmbeddedStore) -> set[tuple[str, str, str, str]]:
+    """(predicate, parent, value, graph) a child keeps on its parent that its child records do
+    not call for, or the other way round: HUD's parent -> child link to each child that is not
+    deleted (and to no deleted one), and the field a child that is not deleted restates on its
+    parent (an enrollment's `ext:exitDate`, a project's `ext:funder`). The scenarios walk these;
+    export and SPARQL read the child's own triples, and the check starts from those."""
+    from hmis_ld.model import MODEL
+
     h, ext = "urn:hud:hmis:owl#", "urn:hmis-ld:ext#"
-    stale = set()
-    for down, field, fact in RESTATED:
-        live = {(fact, r["p"].value, r["v"].value, r["g"].value) for r in store.select(
-            f"SELECT ?p ?v ?g WHERE {{ GRAPH ?g {{ ?p <{h}{down}> ?c . ?c <{h}{field}> ?v "
-            f"FILTER NOT EXISTS {{ ?c <{h}DateDeleted> ?deleted }} }} }}")}
-        restated = {(fact, r["p"].value, r["v"].value, r["g"].value) for r in store.select(
+    live = f"FILTER NOT EXISTS {{ ?c <{h}DateDeleted> ?deleted }}"
+    expected, found = set(), set()
+    for table in MODEL.tables.values():
+        for link in table.links:
+            if link.down:
+                expected |= {(link.down, r["p"].value, r["c"].value, r["g"].value) for r in store.select(
+                    f"SELECT ?p ?c ?g WHERE {{ GRAPH ?g {{ ?c a <{table.cls}> ; <{link.up}> ?p {live} }} }}")}
+    for down in MODEL.down_links:
+        found |= {(down, r["p"].value, r["c"].value, r["g"].value) for r in store.select(
+            f"SELECT ?p ?c ?g WHERE {{ GRAPH ?g {{ ?p <{down}> ?c }} }}")}
+    for up, field, fact in RESTATED:
+        expected |= {(fact, r["p"].value, r["v"].value, r["g"].value) for r in store.select(
+            f"SELECT DISTINCT ?p ?v ?g WHERE {{ GRAPH ?g {{ ?c <{ext}{up}> ?p ; <{h}{field}> ?v {live} }} }}")}
+        found |= {(fact, r["p"].value, r["v"].value, r["g"].value) for r in store.select(
             f"SELECT ?p ?v ?g WHERE {{ GRAPH ?g {{ ?p <{ext}{fact}> ?v }} }}")}
-        stale |= live ^ restated
-    return stale
+    return expected ^ found
 
 
 def copy_of(store: EmbeddedStore) -> EmbeddedStore:

@@ -12,7 +12,7 @@ from hmis_ld.model import MODEL
 from hmis_ld.model.jsonld import context
 from hmis_ld.model.records import FIELDS
 
-from conftest import stale_documents, stale_restated
+from conftest import stale_documents, stale_on_parents
 from hud_files import read_rows
 
 WRITABLE = {"DateCreated", "DateUpdated", "UserID", "DateDeleted", "ExportID"}
@@ -67,7 +67,7 @@ def test_create_update_delete_each_kind_of_record(writable, demo_csv: Path, tabl
     gone = http.get(f"/api/v1/{base}/{key}")
     assert gone.status_code == 404 and gone.mimetype == "application/problem+json"
     assert stale_documents(store) == []
-    assert stale_restated(store) == set()
+    assert stale_on_parents(store) == set()
 
 
 def test_lists_page_through_a_collection_without_totals(writable, demo_csv: Path) -> None:
@@ -184,7 +184,7 @@ def test_an_exit_written_patched_and_deleted_shows_in_the_enrollment_scenarios(w
     assert exit_dates() == ("2099-01-01", "2099-01-01")
     assert http.delete(f"{exits_path}/{exit_id}").status_code == 204
     assert exit_dates() == (None, None)
-    assert stale_restated(store) == set()
+    assert stale_on_parents(store) == set()
 
 
 def test_a_funder_written_patched_and_deleted_moves_its_project_between_funder_lookups(writable,
@@ -218,7 +218,7 @@ def test_a_funder_written_patched_and_deleted_moves_its_project_between_funder_l
     assert funded_by() == {second_code}
     assert http.delete(f"{funders_path}/{two}").status_code == 204
     assert funded_by() == set()
-    assert stale_restated(store) == set()
+    assert stale_on_parents(store) == set()
 
 
 def test_jsonld_expands_to_exactly_the_stored_triples(writable, demo_csv: Path) -> None:

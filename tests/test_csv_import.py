@@ -13,7 +13,7 @@ from hmis_ld.csv.importer import import_csv
 from hmis_ld.model import MODEL
 from hmis_ld.store import EmbeddedStore
 
-from conftest import stale_documents, stale_restated
+from conftest import stale_documents, stale_on_parents
 from hud_files import read_rows, rows_with_bad_codes, spec_columns
 
 HUD_FILES = [
@@ -48,7 +48,7 @@ def test_testkit_imports_every_valid_row(testkit: Path, shared: Path, testkit_st
     assert count_records(testkit_store, "Enrollment") == 574
     assert count_records(testkit_store, "Services") == 6385
     assert stale_documents(testkit_store) == []
-    assert stale_restated(testkit_store) == set()
+    assert stale_on_parents(testkit_store) == set()
 
 
 def test_testkit_report_names_each_rejected_row(testkit: Path, shared: Path) -> None:
@@ -181,7 +181,7 @@ def test_deleted_rows_are_kept_with_date_deleted(cases: Path) -> None:
         deleted = {r[MODEL.tables[file].key] for r in read_rows(folder / f"{file}.csv") if r["DateDeleted"]}
         stored = {str(r[MODEL.tables[file].key]) for r in read_table(store, MODEL.tables[file]) if "DateDeleted" in r}
         assert deleted and stored == deleted, file
-    assert stale_restated(store) == set()
+    assert stale_on_parents(store) == set()
 
 
 def test_missing_parent_is_rejected_but_siblings_load(testkit: Path, tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ import pytest
 from hmis_ld.api import create_app
 from hmis_ld.store import EmbeddedStore
 
-from conftest import signed_in, stale_documents, stale_restated
+from conftest import signed_in, stale_documents, stale_on_parents
 from hud_files import read_rows
 
 NEW_PERSON = {"FirstName": "Marguerite", "LastName": "Okonkwo-Reyes", "NameDataQuality": 1, "SSN": "412553817",
@@ -96,7 +96,23 @@ def test_merge_split_and_no_automatic_re_merge(admin, demo_csv: Path) -> None:
     again = admin.post("/api/v1/persons/merge", json={"survivor": a, "merged": new_pid})
     assert again.status_code == 409
     assert stale_documents(admin.application.config["STORE"]) == []
-    assert stale_restated(admin.application.config["STORE"]) == set()
+    assert stale_on_parents(admin.application.config["STORE"]) == set()
+
+
+def test_a_person_merged_twice_resolves_to_the_last_survivor(admin, demo_csv: Path) -> None:
+    clients = read_rows(demo_csv / "Client.csv")
+    a, b, c = (clients[i]["PersonalID"] for i in (4, 5, 6))
+    assert admin.post("/api/v1/persons/merge", json={"survivor": b, "merged": a}).status_code == 200
+    assert admin.post("/api/v1/persons/merge", json={"survivor": c, "merged": b}).status_code == 200
+    for pid in (a, b, c):
+        assert admin.get(f"/api/v1/clients/{pid}").get_json()["PersonalID"] == c
+        person = admin.get(f"/api/v1/persons/{pid}").get_json()
+        assert person["PersonalID"] == c and [h["operation"] for h in person["history"]] == ["merge", "merge"]
+    enrollments = admin.get(f"/api/v1/client/{a}/enrollments").get_json()["enrollments"]
+    assert {e["EnrollmentID"] for e in enrollments} == {
+        e["EnrollmentID"] for e in read_rows(demo_csv / "Enrollment.csv") if e["PersonalID"] in (a, b, c)}
+    again = admin.post("/api/v1/persons/merge", json={"survivor": a, "merged": c})
+    assert again.status_code == 409
 
 
 def test_twenty_concurrent_creates_of_one_person_make_one_person(app) -> None:

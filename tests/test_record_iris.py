@@ -8,8 +8,9 @@ from hmis_ld.model import iris
 
 
 @pytest.mark.parametrize(("source", "project_id"), [("local", "12"), ("county:east", "P 7/a:b"), ("ü", "%41")])
-def test_a_project_record_names_its_project_id_and_the_graph_of_its_enrollments(source: str, project_id: str
-                                                                                 ) -> None:
+def test_record_and_project_graph_iris_give_back_their_keys(source: str, project_id: str) -> None:
     project = iris.record_iri(source, "Project", project_id)
     assert iris.project_id(project) == project_id
     assert iris.graph_of_project(project) == iris.project_graph(source, project_id)
+    assert iris.project_of_graph(iris.project_graph(source, project_id)) == project
+    assert iris.record_key(iris.record_iri(source, "Enrollment", project_id)) == project_id

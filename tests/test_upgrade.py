@@ -1,17 +1,21 @@
-"""A store written before records carried ext:fields documents, or before exits restated their
-date on their enrollment and funders their code on their project, is refused until upgraded,
-and the upgrade writes exactly what a fresh import would have."""
+"""A store written before records carried ext:fields documents, before exits restated their
+date on their enrollment and funders their code on their project, before merged persons
+pointed straight at their survivor, or before deleted records lost their parents' links to
+them, is refused until upgraded, and the upgrade writes exactly what this version would have."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+from itertools import pairwise
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
 from hmis_ld.api import OutdatedStore, create_app
+from hmis_ld.model import iris
+from hmis_ld.model.identity import MERGED_INTO
 from hmis_ld.model.records import FIELDS
 from hmis_ld.model.schema import EXT
 from hmis_ld.store import EmbeddedStore
@@ -32,10 +36,66 @@ def test_an_old_store_is_refused_then_upgraded_to_what_an_import_writes(demo_dum
         create_app({"STORE": store})
     store.close()
     del store
-    upgraded = subprocess.run([sys.executable, "-m", "hmis_ld.cli", "upgrade", "--store", str(path)],
-                              capture_output=True, text=True, check=False, timeout=300)
-    assert upgraded.returncode == 0, upgraded.stderr
+    _upgrade(path)
     again = EmbeddedStore(path)
     assert again.dump_nquads() == demo_dump
     create_app({"STORE": again, "TESTING": True})
     again.close()
+
+
+def test_merge_chains_of_an_old_store_are_flattened(demo_dump: bytes, tmp_path: Path) -> None:
+    """Before, a person merged into one merged in turn kept pointing at it (a chain of four here)."""
+    path = tmp_path / "store"
+    store = EmbeddedStore(path)
+    store.bulk_load(ox.parse(demo_dump, format=ox.RdfFormat.N_QUADS))
+    persons = [r["p"] for r in store.select(
+        f"SELECT ?p WHERE {{ GRAPH <{iris.PERSONS}> {{ ?p a ?type }} }} ORDER BY ?p LIMIT 5")]
+    graph, merged_into = ox.NamedNode(iris.PERSONS), ox.NamedNode(MERGED_INTO)
+    store.extend([ox.Quad(a, merged_into, b, graph) for a, b in pairwise(persons)])
+    with pytest.raises(OutdatedStore):
+        create_app({"STORE": store})
+    store.close()
+    del store
+    _upgrade(path)
+    again = EmbeddedStore(path)
+    survivors = {(r["a"], r["b"]) for r in again.select(
+        f"SELECT ?a ?b WHERE {{ GRAPH <{iris.PERSONS}> {{ ?a <{MERGED_INTO}> ?b }} }}")}
+    assert survivors == {(p, persons[-1]) for p in persons[:-1]}
+    create_app({"STORE": again, "TESTING": True})
+    again.close()
+
+
+def test_links_to_deleted_records_of_an_old_store_are_dropped(demo_dump: bytes, tmp_path: Path) -> None:
+    """Before, a deleted enrollment stayed linked from its project and its client record."""
+    path = tmp_path / "store"
+    store = EmbeddedStore(path)
+    store.bulk_load(ox.parse(demo_dump, format=ox.RdfFormat.N_QUADS))
+    h = "urn:hud:hmis:owl#"
+    first = (f"SELECT ?e ?g WHERE {{ GRAPH ?g {{ ?e a <{h}Enrollment> ; <{h}EnrollmentID> ?id }} }} "
+             f"ORDER BY ?id LIMIT 2")
+    enrollments = [(r["e"], r["g"]) for r in store.select(first)]
+    deleted = ox.Literal("2025-01-02T03:04:05", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#dateTime"))
+    store.extend([ox.Quad(e, ox.NamedNode(h + "DateDeleted"), deleted, g) for e, g in enrollments])
+    down = f"VALUES ?down {{ <{h}hasProjectEnrollment> <{h}hasClientEnrollment> }}"
+    links = [ox.Quad(r["p"], r["down"], e, g) for e, g in enrollments
+             for r in store.select(f"SELECT ?p ?down WHERE {{ {down} GRAPH <{g.value}> {{ ?p ?down <{e.value}> }} }}")]
+    assert len(links) == 4
+    store.update(" ; ".join(f"DELETE DATA {{ GRAPH {q.graph_name} {{ {q.subject} {q.predicate} {q.object} }} }}"
+                            for q in links))
+    expected = store.dump_nquads()
+    store.extend(links)
+    with pytest.raises(OutdatedStore):
+        create_app({"STORE": store})
+    store.close()
+    del store
+    _upgrade(path)
+    again = EmbeddedStore(path)
+    assert again.dump_nquads() == expected
+    create_app({"STORE": again, "TESTING": True})
+    again.close()
+
+
+def _upgrade(path: Path) -> None:
+    upgraded = subprocess.run([sys.executable, "-m", "hmis_ld.cli", "upgrade", "--store", str(path)],
+                              capture_output=True, text=True, check=False, timeout=300)
+    assert upgraded.returncode == 0, upgraded.stderr

@@ -196,16 +196,20 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _upgrade(args: argparse.Namespace) -> int:
-    from hmis_ld.model.upgrade import add_documents, add_restated
+    from hmis_ld.model.upgrade import add_documents, add_restated, drop_dead_links, flatten_merges
 
     with _opened(args.store) as store:
         count = add_documents(store, lambda table, n: print(f"\r{table}: {n} records", end="", flush=True))
         restated = add_restated(store)
+        flattened = flatten_merges(store)
+        dropped = drop_dead_links(store)
     print(f"\n{count} records given their ext:fields documents" if count else "no record lacked its documents")
     for predicate, n in restated.items():
         print(f"{n} {predicate} facts restated on parents")
     if not restated:
         print("no restated fact was missing")
+    print("merged persons now point straight at their survivors" if flattened else "no merge chain to flatten")
+    print("deleted records no longer linked from their parents" if dropped else "no link to a deleted record")
     return 0
 
 

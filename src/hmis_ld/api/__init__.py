@@ -14,7 +14,7 @@ from hmis_ld.api.context import EXTENSION, Services
 from hmis_ld.authz.tokens import ExternalProvider
 from hmis_ld.model import iris
 from hmis_ld.model.jsonld import CONTEXT_PATH, context
-from hmis_ld.model.upgrade import missing_restated, needs_documents
+from hmis_ld.model.upgrade import outdated
 from hmis_ld.service.dedup import Deduplicator
 from hmis_ld.service.identity import Identity
 from hmis_ld.service.records import RecordWriter
@@ -50,7 +50,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     app.config.from_prefixed_env("HMIS_LD")
     app.config.update(config or {})
     store: Store = app.config.get("STORE") or open_store(store_path(app.config.get("STORE_PATH")))
-    if needs_documents(store) or missing_restated(store):
+    if outdated(store):
         raise OutdatedStore("this store was written by an earlier hmis-ld: run `hmis-ld upgrade` on it first")
     source = str(app.config["SOURCE"])
     writer = RecordWriter(store, RecordValidator(), source=source)

@@ -14,6 +14,10 @@ from hmis_ld.model.schema import EXT, HMIS, RDF_TYPE
 
 PERSON_CLASS = EXT + "Person"
 PERSON_LINK = EXT + "person"
+# A merged person points straight at its surviving person: a merge re-points the persons
+# merged into the one it merges, so a PersonalID resolves in one hop (a path such as
+# mergedInto+ cost 1.3 ms per page of 50 clients, with no merge in the store at all).
+MERGED_INTO = EXT + "mergedInto"
 
 
 def person_link_quad(placement: Placement, personal_id: str) -> ox.Quad:

@@ -31,6 +31,11 @@ def record_iri(source: str, table: str, key: str) -> str:
     return f"{BASE}{quote_part(source)}:{table}:{quote_part(key)}"
 
 
+def record_key(record: str) -> str:
+    """The key of a record IRI (not a client record's: see client_record_iri)."""
+    return unquote(record.removeprefix(BASE).split(":", 2)[2])
+
+
 def client_record_iri(source: str, personal_id: str, owner_graph: str) -> str:
     """One client record per owning graph; the graph's own key keeps it stable."""
     owner = owner_graph.removeprefix(BASE + "graph:")
@@ -56,6 +61,12 @@ def graph_of_project(project: str) -> str:
     ProjectID are quoted as in project_graph)."""
     source, quoted_id = _project_parts(project)
     return f"{PROJECT_GRAPH_PREFIX}{source}:{quoted_id}"
+
+
+def project_of_graph(graph: str) -> str:
+    """The record IRI of the project whose enrollments the graph holds (see project_graph)."""
+    source, _, quoted_id = graph.removeprefix(PROJECT_GRAPH_PREFIX).partition(":")
+    return f"{BASE}{source}:Project:{quoted_id}"
 
 
 def project_id(project: str) -> str:

@@ -1,9 +1,10 @@
 """One record (a CSV row, a JSON object) as RDF quads, and back.
 
 A record is a dict of field name -> typed value. Its quads: its type, one triple per
-non-empty field, the link to each record it names (ours, child -> parent), HUD's
-parent -> child property and the fields it restates on its parent (an Exit's date on its
-enrollment). All sit in the record's graph, except PII fields, which sit in the parallel
+non-empty field, the link to each record it names (ours, child -> parent), and while it is
+not deleted HUD's parent -> child property and the fields it restates on its parent (an
+Exit's date on its enrollment), so a query that walks down from a parent meets live
+records only and tests no deletion mark. All sit in the record's graph, except PII fields, which sit in the parallel
 PII graph.
 
 Beside its field triples each graph also holds the record's fields as one JSON literal
@@ -74,7 +75,7 @@ def record_quads(table: Table, record: Mapping[str, Value], placement: Placement
             continue
         target = ox.NamedNode(placement.target(link.target, str(value)))
         quads.append(ox.Quad(subject, ox.NamedNode(link.up), target, graph))
-        if link.down:
+        if link.down and record.get("DateDeleted") is None:
             quads.append(ox.Quad(target, ox.NamedNode(link.down), subject, graph))
     return quads + restated_quads(table, record, placement) + derived_quads(table, record, subject, graph, pii)
 

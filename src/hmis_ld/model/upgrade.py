@@ -5,7 +5,11 @@ the API, which reads documents, would find none of their records. `add_documents
 the missing documents from those triples. Stores written before children restated a field
 on their parents (`schema.RESTATED`: an Exit's ExitDate on its Enrollment, a Funder's code on
 its Project) would show no exit dates or find no funded projects; `add_restated` writes the
-facts a store lacks. Both only add, and can run again after a crash.
+facts a store lacks. Both only add, and can run again after a crash. Stores written before
+a merged person pointed straight at its survivor (`identity.MERGED_INTO`) would resolve a
+PersonalID merged twice to a person merged away; `flatten_merges` re-points such persons.
+Stores written before deleted records lost their parent -> child links would show deleted
+enrollments in the scenarios; `drop_dead_links` removes those links.
 """
 
 from __future__ import annotations
@@ -15,8 +19,10 @@ from collections.abc import Callable
 
 import pyoxigraph as ox
 
+from hmis_ld.model import iris
+from hmis_ld.model.identity import MERGED_INTO
 from hmis_ld.model.records import FIELDS, document_quads
-from hmis_ld.model.schema import MODEL, RDF_TYPE
+from hmis_ld.model.schema import HMIS, MODEL, RDF_TYPE
 from hmis_ld.store import Store
 from hmis_ld.store.base import ParentFact
 
@@ -74,3 +80,45 @@ def add_restated(store: Store) -> dict[str, int]:
     if added:
         store.optimize()
     return added
+
+
+_CHAIN = f"GRAPH <{iris.PERSONS}> {{ ?a <{MERGED_INTO}> ?b . ?b <{MERGED_INTO}> ?c }}"
+
+
+def chained_merges(store: Store) -> bool:
+    """A merged person points at a person merged in turn."""
+    return store.ask(f"ASK {{ {_CHAIN} }}")
+
+
+def flatten_merges(store: Store) -> int:
+    """Point every merged person at its final survivor; returns how many passes it took
+    (each pass halves the longest chain)."""
+    passes = 0
+    while chained_merges(store):
+        store.update(f"DELETE {{ GRAPH <{iris.PERSONS}> {{ ?a <{MERGED_INTO}> ?b }} }} "
+                     f"INSERT {{ GRAPH <{iris.PERSONS}> {{ ?a <{MERGED_INTO}> ?c }} }} WHERE {{ {_CHAIN} }}")
+        passes += 1
+    return passes
+
+
+def _dead_link() -> str:
+    """A parent -> child link to a deleted record (the few deleted records come first)."""
+    links = " ".join(f"<{p}>" for p in sorted(MODEL.down_links))
+    return f"GRAPH ?g {{ ?child <{HMIS}DateDeleted> ?deleted . VALUES ?down {{ {links} }} ?parent ?down ?child }}"
+
+
+def dead_links(store: Store) -> bool:
+    return store.ask(f"ASK {{ {_dead_link()} }}")
+
+
+def drop_dead_links(store: Store) -> bool:
+    """Remove the parent -> child links to deleted records; whether there were any."""
+    if not dead_links(store):
+        return False
+    store.update(f"DELETE {{ GRAPH ?g {{ ?parent ?down ?child }} }} WHERE {{ {_dead_link()} }}")
+    return True
+
+
+def outdated(store: Store) -> bool:
+    """The store lacks something this version writes, or holds what it no longer does."""
+    return needs_documents(store) or bool(missing_restated(store)) or chained_merges(store) or dead_links(store)

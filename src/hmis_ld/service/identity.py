@@ -21,12 +21,11 @@ import pyoxigraph as ox
 from hmis_ld.authz import Access, audit
 from hmis_ld.model import HMIS, iris
 from hmis_ld.model.derived import CLIENT_ID
-from hmis_ld.model.identity import PERSON_CLASS, PERSON_LINK
+from hmis_ld.model.identity import MERGED_INTO, PERSON_CLASS, PERSON_LINK
 from hmis_ld.model.schema import EXT, RDF_TYPE, XSD
 from hmis_ld.service.problems import Conflict, FieldProblem, Invalid, NotFound
 from hmis_ld.store import Store
 
-MERGED_INTO = EXT + "mergedInto"
 DO_NOT_LINK = EXT + "doNotLink"
 EVENT = EXT + "IdentityEvent"
 REVIEW = EXT + "MatchReview"
@@ -50,15 +49,14 @@ def resolve_with_records(store: Store, personal_ids: Sequence[str]) -> tuple[dic
     """Each PersonalID's surviving person's PersonalID, and every client record of those
     persons (subject -> PersonalID), in one lookup of the persons graph. OPTIONALs keep the
     asked PersonalIDs the starting point (Oxigraph keeps a left join's order); only a merged
-    person's survivor has a PersonalID to look up."""
+    person has a survivor, one hop away (MERGED_INTO), whose PersonalID to look up."""
     if not personal_ids:
         return {}, {}
     values = " ".join(_lit(p) for p in personal_ids)
     rows = store.select(
         f"SELECT ?asked ?now ?record WHERE {{ VALUES ?asked {{ {values} }} GRAPH <{P}> {{ "
         f"?asker <{HMIS}PersonalID> ?asked . "
-        f"OPTIONAL {{ ?asker <{MERGED_INTO}>+ ?last FILTER NOT EXISTS {{ ?last <{MERGED_INTO}> ?further }} "
-        f"?last <{HMIS}PersonalID> ?now }} "
+        f"OPTIONAL {{ ?asker <{MERGED_INTO}> ?last . ?last <{HMIS}PersonalID> ?now }} "
         f"BIND(COALESCE(?last, ?asker) AS ?person) OPTIONAL {{ ?record <{PERSON_LINK}> ?person }} }} }}")
     resolved: dict[str, str] = {}
     records: dict[str, str] = {}
@@ -133,6 +131,8 @@ class Identity:
             f"WHERE {{ GRAPH ?g {{ ?r <{HMIS}PersonalID> {_lit(merged)} }} FILTER(?g != <{P}>) }} ;\n"
             f"DELETE {{ GRAPH <{P}> {{ ?r <{PERSON_LINK}> <{m}> }} }} INSERT {{ GRAPH <{P}> {{ ?r <{PERSON_LINK}> <{s}> }} }} "
             f"WHERE {{ GRAPH <{P}> {{ ?r <{PERSON_LINK}> <{m}> }} }} ;\n"
+            f"DELETE {{ GRAPH <{P}> {{ ?x <{MERGED_INTO}> <{m}> }} }} INSERT {{ GRAPH <{P}> {{ ?x <{MERGED_INTO}> <{s}> }} }} "
+            f"WHERE {{ GRAPH <{P}> {{ ?x <{MERGED_INTO}> <{m}> }} }} ;\n"
             f"INSERT DATA {{ GRAPH <{P}> {{ <{m}> <{MERGED_INTO}> <{s}> . "
             f"{self._event('merge', access, [s, m], [r.subject for r in moved], reason)} }} }} ;\n"
             + self._audit(access, "merge", moved)
@@ -210,7 +210,7 @@ class Identity:
             f"SELECT ?e ?op ?at ?by ?why (GROUP_CONCAT(DISTINCT ?pid; separator=' ') AS ?persons) WHERE {{ "
             f"GRAPH <{P}> {{ ?e a <{EVENT}> ; <{EXT}operation> ?op ; <{EXT}at> ?at ; <{EXT}by> ?by ; "
             f"<{EXT}candidate> ?c ; <{EXT}reason> ?why . ?c <{HMIS}PersonalID> ?pid . "
-            f"?e <{EXT}candidate> ?me . ?me <{MERGED_INTO}>* <{person}> }} }} GROUP BY ?e ?op ?at ?by ?why ORDER BY ?at")
+            f"?e <{EXT}candidate> ?me . ?me <{MERGED_INTO}>? <{person}> }} }} GROUP BY ?e ?op ?at ?by ?why ORDER BY ?at")
         return [{"operation": r["op"].value, "at": r["at"].value, "by": r["by"].value, "reason": r["why"].value,
                  "persons": sorted(r["persons"].value.split())} for r in rows]
 

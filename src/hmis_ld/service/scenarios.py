@@ -147,20 +147,21 @@ class Scenarios:
     def client_enrollments(self, personal_id: str, access: Access, page: Page, *, project_id: str | None,
                            entry_from: dt.date | None, exit_to: dt.date | None) -> PageOf:
         client = read_record(self.store, MODEL.tables["Client"], personal_id, access)
-        records = _records_of(s for s, _ in client.subjects)
+        # each client record links to the enrollments of its own graph's project
+        project_of = {s: iris.project_of_graph(g) for s, g in client.subjects}
+        records = _records_of(s for s, p in project_of.items() if project_id in (None, iris.project_id(p)))
         rows = self._select("client_enrollments", access, page, among=("client", records),
-                            projectId=_str(project_id), entryFrom=_date(entry_from), exitTo=_date(exit_to),
-                            asOf=None)
+                            entryFrom=_date(entry_from), exitTo=_date(exit_to), asOf=None)
         result = paged(rows, page)
         enrollments = records_by_subject(self.store, MODEL.tables["Enrollment"],
                                          [r["enrollment"].value for r in result.items], access)
-        names = _project_names(read_records(self.store, PROJECT, sorted({r["p"].value for r in result.items}),
-                                            access))
+        projects = {project_of[r["client"].value] for r in result.items}
+        names = _project_names(read_found(self.store, PROJECT, {p: iris.project_id(p) for p in projects}, access))
         items = []
         for r in result.items:
             record: dict[str, Value | None] = dict(enrollments.get(r["enrollment"].value, {}))
             if record:
-                record["ProjectName"] = names.get(r["p"].value)
+                record["ProjectName"] = names.get(str(record["ProjectID"]))
                 record["ExitDate"] = dt.date.fromisoformat(r["exit"].value) if "exit" in r else None
                 items.append(record)
         return PageOf(items, result.next_offset)
@@ -208,18 +209,19 @@ class Scenarios:
         clients = read_records(self.store, MODEL.tables["Client"], result.items, access)
         funded = {r["project"].value: iris.project_id(r["project"].value) for r in projects}
         # a client record in a project's graph links to the enrollments in that project only
-        graphs = {iris.graph_of_project(project) for project in funded}
-        person_of = {s: view.key for view in clients.values() for s, g in view.subjects if g in graphs}
-        among = ("client", _records_of(person_of))
-        enrolled = self._select("client_enrollments", access, among=among, projectId=None, **dates)
-        used = {r["p"].value for r in enrolled}
-        names = _project_names(read_found(self.store, PROJECT, {s: k for s, k in funded.items() if k in used}, access))
+        project_in = {iris.graph_of_project(project): project for project in funded}
+        of_record = {s: (view.key, project_in[g]) for view in clients.values() for s, g in view.subjects
+                     if g in project_in}
+        enrolled = self._select("client_enrollments", access, among=("client", _records_of(of_record)), **dates)
+        used = {of_record[r["client"].value][1] for r in enrolled}
+        names = _project_names(read_found(self.store, PROJECT, {p: funded[p] for p in used}, access))
         enrollments = defaultdict(list)
         for r in enrolled:
-            project_id = r["p"].value
-            enrollments[person_of[r["client"].value]].append({
-                "EnrollmentID": r["enrollmentId"].value, "ProjectID": project_id, "ProjectName": names.get(project_id),
-                "EntryDate": r["entry"].value, "ExitDate": r["exit"].value if "exit" in r else None})
+            person, project = of_record[r["client"].value]
+            enrollments[person].append({
+                "EnrollmentID": iris.record_key(r["enrollment"].value), "ProjectID": funded[project],
+                "ProjectName": names.get(funded[project]), "EntryDate": r["entry"].value,
+                "ExitDate": r["exit"].value if "exit" in r else None})
         return PageOf([(clients[pid], enrollments[clients[pid].key]) for pid in result.items if pid in clients],
                       result.next_offset)
 
