@@ -27,49 +27,31 @@ EXIT_DATE, FUNDER = EXT + "exitDate", EXT + "funder"
                          ids=["documents", "exit dates", "funder codes"])
 def test_an_old_store_is_refused_then_upgraded_to_what_an_import_writes(demo_dump: bytes, tmp_path: Path,
                                                                         missing: list[str]) -> None:
-    path = tmp_path / "store"
-    store = EmbeddedStore(path)
-    store.bulk_load(ox.parse(demo_dump, format=ox.RdfFormat.N_QUADS))
+    store = _demo_store(demo_dump, tmp_path)
     store.update(" ; ".join(f"DELETE WHERE {{ GRAPH ?g {{ ?s <{p}> ?o }} }}" for p in missing))
     assert store.dump_nquads() != demo_dump
-    with pytest.raises(OutdatedStore):
-        create_app({"STORE": store})
-    store.close()
-    del store
-    _upgrade(path)
-    again = EmbeddedStore(path)
-    assert again.dump_nquads() == demo_dump
-    create_app({"STORE": again, "TESTING": True})
-    again.close()
+    upgraded = _refused_then_upgraded(store)
+    assert upgraded.dump_nquads() == demo_dump
+    upgraded.close()
 
 
 def test_merge_chains_of_an_old_store_are_flattened(demo_dump: bytes, tmp_path: Path) -> None:
     """Before, a person merged into one merged in turn kept pointing at it (a chain of four here)."""
-    path = tmp_path / "store"
-    store = EmbeddedStore(path)
-    store.bulk_load(ox.parse(demo_dump, format=ox.RdfFormat.N_QUADS))
+    store = _demo_store(demo_dump, tmp_path)
     persons = [r["p"] for r in store.select(
         f"SELECT ?p WHERE {{ GRAPH <{iris.PERSONS}> {{ ?p a ?type }} }} ORDER BY ?p LIMIT 5")]
     graph, merged_into = ox.NamedNode(iris.PERSONS), ox.NamedNode(MERGED_INTO)
     store.extend([ox.Quad(a, merged_into, b, graph) for a, b in pairwise(persons)])
-    with pytest.raises(OutdatedStore):
-        create_app({"STORE": store})
-    store.close()
-    del store
-    _upgrade(path)
-    again = EmbeddedStore(path)
-    survivors = {(r["a"], r["b"]) for r in again.select(
+    upgraded = _refused_then_upgraded(store)
+    survivors = {(r["a"], r["b"]) for r in upgraded.select(
         f"SELECT ?a ?b WHERE {{ GRAPH <{iris.PERSONS}> {{ ?a <{MERGED_INTO}> ?b }} }}")}
     assert survivors == {(p, persons[-1]) for p in persons[:-1]}
-    create_app({"STORE": again, "TESTING": True})
-    again.close()
+    upgraded.close()
 
 
 def test_links_to_deleted_records_of_an_old_store_are_dropped(demo_dump: bytes, tmp_path: Path) -> None:
     """Before, a deleted enrollment stayed linked from its project and its client record."""
-    path = tmp_path / "store"
-    store = EmbeddedStore(path)
-    store.bulk_load(ox.parse(demo_dump, format=ox.RdfFormat.N_QUADS))
+    store = _demo_store(demo_dump, tmp_path)
     h = "urn:hud:hmis:owl#"
     first = (f"SELECT ?e ?g WHERE {{ GRAPH ?g {{ ?e a <{h}Enrollment> ; <{h}EnrollmentID> ?id }} }} "
              f"ORDER BY ?id LIMIT 2")
@@ -84,18 +66,27 @@ def test_links_to_deleted_records_of_an_old_store_are_dropped(demo_dump: bytes, 
                             for q in links))
     expected = store.dump_nquads()
     store.extend(links)
+    upgraded = _refused_then_upgraded(store)
+    assert upgraded.dump_nquads() == expected
+    upgraded.close()
+
+
+def _demo_store(demo_dump: bytes, tmp_path: Path) -> EmbeddedStore:
+    store = EmbeddedStore(tmp_path / "store")
+    store.bulk_load(ox.parse(demo_dump, format=ox.RdfFormat.N_QUADS))
+    return store
+
+
+def _refused_then_upgraded(store: EmbeddedStore) -> EmbeddedStore:
+    """The app refuses the store; `hmis-ld upgrade` runs on it (server stopped); the app
+    accepts the upgraded store, which is returned open."""
     with pytest.raises(OutdatedStore):
         create_app({"STORE": store})
+    path = store.path
     store.close()
-    del store
-    _upgrade(path)
-    again = EmbeddedStore(path)
-    assert again.dump_nquads() == expected
-    create_app({"STORE": again, "TESTING": True})
-    again.close()
-
-
-def _upgrade(path: Path) -> None:
     upgraded = subprocess.run([sys.executable, "-m", "hmis_ld.cli", "upgrade", "--store", str(path)],
                               capture_output=True, text=True, check=False, timeout=300)
     assert upgraded.returncode == 0, upgraded.stderr
+    again = EmbeddedStore(path)
+    create_app({"STORE": again, "TESTING": True})
+    return again

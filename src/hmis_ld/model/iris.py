@@ -42,6 +42,11 @@ def client_record_iri(source: str, personal_id: str, owner_graph: str) -> str:
     return f"{BASE}{quote_part(source)}:Client:{quote_part(personal_id)}@{owner}"
 
 
+def client_record_graph(record: str) -> str:
+    """The graph that owns a client record, from its IRI (quoting leaves no "@" in a key)."""
+    return f"{BASE}graph:{record.rpartition('@')[2]}"
+
+
 def person_iri(source: str, personal_id: str) -> str:
     return f"{BASE}{quote_part(source)}:Person:{quote_part(personal_id)}"
 
