@@ -64,7 +64,7 @@ TARGET_CREATE_MS = 30.0  # issue 5: POST /client with matching
 TARGET_GROWTH = 2.0
 H = "urn:hud:hmis:owl#"
 # hmis_ld.service.records: the documents query, by key or by subjects already found
-RECORD_READ = ("SELECT ?key ?s ?g ?doc ?pid WHERE", "SELECT ?n ?g ?doc ?pid WHERE")
+RECORD_READ = ("SELECT ?key ?s ?g ?doc ?pid WHERE", "SELECT ?n ?g ?doc ?pid WHERE", "SELECT ?n ?doc ?pid WHERE")
 
 
 # --- scenarios -------------------------------------------------------------------------------
@@ -227,6 +227,16 @@ def p99(xs: list[float]) -> float:
         return math.nan
     ordered = sorted(xs)
     return ordered[max(0, math.ceil(0.99 * len(ordered)) - 1)]
+
+
+def cpu_probe() -> float:
+    """ms for a fixed pure-Python loop. On a shared VM the same work takes up to twice as long
+    from one minute to the next; the report sets each scenario's probe against the fastest."""
+    started = time.perf_counter()
+    total = 0
+    for i in range(200_000):
+        total += i * i
+    return (time.perf_counter() - started) * 1000
 
 
 def timed(fn: Callable[[], object]) -> float:
@@ -581,11 +591,15 @@ def run_one(n: int, data: Path, cfg: Settings) -> dict:
         for s in SCENARIOS:
             started = time.perf_counter()
             who = "bench-writer" if s.write else "bench-system"
+            before = cpu_probe()
             h = http_timings(server.port, tokens[who], s, everywhere, *run)
-            result["scenarios"][s.name].update({"http": h.ms, "statuses": h.statuses, "bytes": h.bytes})
+            probe = (before + cpu_probe()) / 2
+            result["scenarios"][s.name].update({"http": h.ms, "statuses": h.statuses, "bytes": h.bytes,
+                                                "probe": probe})
             print(f"  {s.name:<20} p50 {p50(h.ms):8.1f}  p99 {p99(h.ms):8.1f}  statuses "
                   f"{dict(sorted(h.statuses.items()))}  {h.bytes / max(len(h.ms), 1) / 1024:.1f} KiB/response  "
-                  f"({len(h.ms)} samples, {time.perf_counter() - started:.0f} s)", flush=True)
+                  f"cpu probe {probe:.1f} ms  ({len(h.ms)} samples, {time.perf_counter() - started:.0f} s)",
+                  flush=True)
         print("over HTTP, parameters inside the one project (ms): system-wide / one-project / system-wide without PII",
               flush=True)
         for s in SCENARIOS:
@@ -663,7 +677,8 @@ def report(results: dict[int, dict], sizes: list[int]) -> None:
         print(f"HTTP floor (GET /api/v1/context.jsonld, no auth, no store): p50 {_f(p50(r['floor']), 2)} ms; "
               f"1-min load average {r['load'][0]:.1f} before, {r['load'][-1]:.1f} after ({os.cpu_count()} CPUs)")
         print(f"{'scenario':<20} {'n':>4} {'p50':>7} {'p99':>7} {'tmpl':>7} {'all q':>7} {'#q':>3} {'svc':>7} "
-              f"{'p50/tmpl':>8} {'p50/svc':>7} {'target':>7}  {'p50 target':<10} {'non-2xx':<8}")
+              f"{'p50/tmpl':>8} {'p50/svc':>7} {'target':>7}  {'p50 target':<10} {'cpu':>4} {'non-2xx':<8}")
+        fastest = min((d["probe"] for d in r["scenarios"].values() if "probe" in d), default=math.nan)
         for s in SCENARIOS:
             d = r["scenarios"][s.name]
             http_p50 = p50(d["http"])
@@ -673,10 +688,11 @@ def report(results: dict[int, dict], sizes: list[int]) -> None:
             print(f"{s.name:<20} {len(d['http']):>4} {_f(http_p50):>7} {_f(p99(d['http'])):>7} {_f(tmpl, 2):>7} "
                   f"{_f(allq, 2):>7} {d.get('n_queries') or '-':>3} {_f(svc):>7} {_f(http_p50 / tmpl if tmpl else math.nan):>8} "
                   f"{_f(http_p50 / svc if svc else math.nan):>7} {'<=' + str(int(target)):>7}  "
-                  f"{_mark(http_p50 <= target):<10} {bad or '':<8}")
+                  f"{_mark(http_p50 <= target):<10} {_f(d.get('probe', math.nan) / fastest):>4} {bad or '':<8}")
         print("tmpl: the scenario's template (queries/*.rq; a point lookup's record read) run on the store, rows "
               "listed; all q: every query the endpoint's service call makes (#q of them); svc: the service call "
-              "(queries + records, no HTTP/JSON/audit; for create: parse + SHACL + write)")
+              "(queries + records, no HTTP/JSON/audit; for create: parse + SHACL + write); cpu: a fixed Python "
+              "loop timed around the scenario's HTTP requests, against the fastest of this size (1.0)")
 
         print(f"\n--- {n:,} clients: authorization cost (same requests inside project {r['project']}; p50 ms) ---")
         print(f"{'scenario':<20} {'system':>8} {'project':>8} {'ratio':>6} {'no-PII':>8} {'ratio':>6}   "

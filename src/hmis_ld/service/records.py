@@ -137,8 +137,8 @@ def _found_documents(store: Store, table: Table, found: Mapping[str, str], acces
 
 def _documents_query(table: Table, names: str, where: str, *, read_pid: bool, read_graph: bool = True) -> str:
     personal_id = f"OPTIONAL {{ ?s <{HMIS}PersonalID> ?pid }}" if read_pid and RELABELLED in table.by_name else ""
-    graph = "?g" if read_graph else ""
-    return f"SELECT {names} {graph} ?doc ?pid WHERE {{ {where} GRAPH ?g {{ ?s <{FIELDS}> ?doc }} {personal_id} }}"
+    selected = f"{names} ?g" if read_graph else names
+    return f"SELECT {selected} ?doc ?pid WHERE {{ {where} GRAPH ?g {{ ?s <{FIELDS}> ?doc }} {personal_id} }}"
 
 
 def records_by_subject(store: Store, table: Table, subjects: list[str], access: Access) -> dict[str, dict[str, Value]]:
