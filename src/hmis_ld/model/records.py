@@ -4,8 +4,8 @@ A record is a dict of field name -> typed value. Its quads: its type, one triple
 non-empty field, the link to each record it names (ours, child -> parent), and while it is
 not deleted HUD's parent -> child property and the fields it restates on its parent (an
 Exit's date on its enrollment), so a query that walks down from a parent meets live
-records only and tests no deletion mark. All sit in the record's graph, except PII fields, which sit in the parallel
-PII graph.
+records only and tests no deletion mark. All sit in the record's graph, except PII fields,
+which sit in the parallel PII graph.
 
 Beside its field triples each graph also holds the record's fields as one JSON literal
 (`ext:fields`). Oxigraph decodes every IRI and long literal of a result from its
