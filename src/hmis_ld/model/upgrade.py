@@ -15,7 +15,7 @@ enrollments in the scenarios; `drop_dead_links` removes those links.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pyoxigraph as ox
 
@@ -101,22 +101,32 @@ def flatten_merges(store: Store) -> int:
     return passes
 
 
-def _dead_link() -> str:
-    """A parent -> child link to a deleted record (the few deleted records come first)."""
-    links = " ".join(f"<{p}>" for p in sorted(MODEL.down_links))
-    return f"GRAPH ?g {{ ?child <{HMIS}DateDeleted> ?deleted . VALUES ?down {{ {links} }} ?parent ?down ?child }}"
+def _dead_links(store: Store) -> Iterator[str]:
+    """Patterns matching the parent -> child links to deleted records, a batch of deleted
+    records at a time, for the batches that have such links. The deleted records are read
+    first and the links are looked up from them: a single query began with the millions of
+    links (25 s at 100k clients with no deleted record at all)."""
+    deleted = [str(r["child"]) for r in store.select(
+        f"SELECT DISTINCT ?child WHERE {{ ?child <{HMIS}DateDeleted> ?deleted }}")]
+    links = ", ".join(f"<{p}>" for p in sorted(MODEL.down_links))
+    for start in range(0, len(deleted), BATCH):
+        where = (f"VALUES ?child {{ {' '.join(deleted[start:start + BATCH])} }} "
+                 f"GRAPH ?g {{ ?parent ?down ?child }} FILTER(?down IN ({links}))")
+        if store.ask(f"ASK {{ {where} }}"):
+            yield where
 
 
 def dead_links(store: Store) -> bool:
-    return store.ask(f"ASK {{ {_dead_link()} }}")
+    return next(_dead_links(store), None) is not None
 
 
 def drop_dead_links(store: Store) -> bool:
     """Remove the parent -> child links to deleted records; whether there were any."""
-    if not dead_links(store):
-        return False
-    store.update(f"DELETE {{ GRAPH ?g {{ ?parent ?down ?child }} }} WHERE {{ {_dead_link()} }}")
-    return True
+    dropped = False
+    for where in _dead_links(store):
+        store.update(f"DELETE {{ GRAPH ?g {{ ?parent ?down ?child }} }} WHERE {{ {where} }}")
+        dropped = True
+    return dropped
 
 
 def outdated(store: Store) -> bool:
