@@ -289,6 +289,42 @@ def test_without_pii_grant_and_for_researchers_no_direct_identifiers(app, demo: 
         assert client.post("/api/v1/client/search", json={"SSN": demo.clients[pid]["SSN"]}).status_code == 404
 
 
+def test_a_system_wide_reader_without_pii_sees_everything_else_a_full_reader_sees(app, demo: Demo) -> None:
+    """Their dataset lists every record graph, so each read names the graphs it looks in: a
+    pattern left outside one is looked up in each graph, and one named wrongly finds nothing."""
+    identifiers = {"FirstName", "MiddleName", "LastName", "NameSuffix", "SSN", "DOB"}
+    pid = max(demo.visible, key=lambda p: sum(s["PersonalID"] == p for s in demo.services))
+    enrollment = next(e for e in demo.enrollments if e["PersonalID"] == pid)
+    service = next(s for s in demo.services if s["PersonalID"] == pid)
+    full = signed_in(app, "full-reader", ("all:read", "pii:read"))
+    plain = signed_in(app, "plain-reader", ("all:read",))
+    urls = [f"/api/v1/project/{demo.project}/clients?limit=500", "/api/v1/clients?Funder=3&limit=500",
+            "/api/v1/clients?ProjectType=13&active=true&asOf=2026-01-15&limit=500",
+            f"/api/v1/client/{pid}/enrollments", f"/api/v1/client/{pid}/services?limit=500",
+            f"/api/v1/client/{pid}/changes?since=2000-01-01T00:00:00", f"/api/v1/clients/{pid}",
+            f"/api/v1/enrollments/{enrollment['EnrollmentID']}", f"/api/v1/services/{service['ServicesID']}",
+            "/api/v1/projects?Funder=3"]
+
+    def without_identifiers(value: object) -> object:
+        if isinstance(value, dict):
+            return {k: without_identifiers(v) for k, v in value.items() if k not in identifiers}
+        return [without_identifiers(v) for v in value] if isinstance(value, list) else value
+
+    for url in urls:
+        seen, expected = plain.get(url), full.get(url)
+        assert seen.status_code == expected.status_code == 200, url
+        assert seen.get_json() == without_identifiers(expected.get_json()) and seen.get_json(), url
+    # a collection's order follows the graphs its reader's dataset lists
+    listed = [sorted(map(json.dumps, r.get_json())) for r in (
+        plain.get("/api/v1/enrollments?limit=500"), full.get("/api/v1/enrollments?limit=500"))]
+    assert listed[0] == listed[1] and len(listed[0]) == len(demo.enrollments) - sum(
+        bool(e["DateDeleted"]) for e in demo.enrollments)
+    turtle = {"Accept": "text/turtle"}
+    own = plain.get(f"/api/v1/clients/{pid}", headers=turtle).get_data(as_text=True)
+    assert "hmis:PersonalID" in own and "hmis:SSN " not in own and "hmis:SSN " in full.get(
+        f"/api/v1/clients/{pid}", headers=turtle).get_data(as_text=True)
+
+
 def test_writes_stay_inside_writable_graphs(app, demo: Demo) -> None:
     client = signed_in(app, "reader-writer", (f"project:{demo.project}:read", f"project:{demo.project}:write",
                                               "all:read"))

@@ -9,7 +9,7 @@ from flask import Response, current_app, json, request
 
 from hmis_ld.api import params
 from hmis_ld.authz import Access
-from hmis_ld.model import MODEL
+from hmis_ld.model import MODEL, iris
 from hmis_ld.model.jsonld import CONTEXT_PATH, record_jsonld
 from hmis_ld.model.records import FIELDS, Placement
 from hmis_ld.service.records import RecordView
@@ -43,8 +43,10 @@ def record_turtle(store: Store, view: RecordView, access: Access) -> str:
     """The record's own triples (not its children's links to it or the facts they restate
     on it, nor its JSON documents)."""
     skipped = ", ".join(f"<{p}>" for p in sorted({*MODEL.ownership.on_parents, FIELDS}))
+    graph = dict(view.subjects)[view.primary]
     triples = store.construct(
-        f"CONSTRUCT {{ <{view.primary}> ?p ?o }} WHERE {{ <{view.primary}> ?p ?o FILTER(?p NOT IN ({skipped})) }}",
+        f"CONSTRUCT {{ <{view.primary}> ?p ?o }} WHERE {{ VALUES ?g {{ <{graph}> <{iris.pii_graph(graph)}> }} "
+        f"GRAPH ?g {{ <{view.primary}> ?p ?o }} FILTER(?p NOT IN ({skipped})) }}",
         graphs=access.dataset(store),
     )
     return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes={"hmis": "urn:hud:hmis:owl#",

@@ -91,6 +91,11 @@ class Table:
     def link_by_field(self) -> dict[str, Link]:
         return {link.field: link for link in self.links}
 
+    @cached_property
+    def has_pii(self) -> bool:
+        """Its records then also have a document in the PII graph beside their own."""
+        return any(f.pii for f in self.fields)
+
 
 @dataclass(frozen=True)
 class Model:

@@ -69,21 +69,34 @@ def read_records(store: Store, table: Table, keys: list[str], access: Access) ->
     if not keys:
         return {}
     if table.name != "Client":
-        return _views(table, _record_documents(store, table, keys, access))
+        return _views(table, _found_documents(store, table, _locate(store, table, keys), access))
     resolved, person_of = resolve_with_records(store, keys)
     views = _views(table, _client_documents(store, person_of, access))
     return {k: views[resolved[k]] for k in keys if resolved[k] in views}
 
 
-def read_found(store: Store, table: Table, found: Mapping[str, str], access: Access) -> dict[str, RecordView]:
+def read_found(store: Store, table: Table, found: Mapping[str, str], access: Access, *,
+               graphs: Mapping[str, str] | None = None) -> dict[str, RecordView]:
     """Views of records a template found in the caller's dataset, by subject (subject -> key):
     their documents alone, two lookups fewer per record than by key (a page of 50 projects at
-    100k clients: 3.2 -> 1.0 ms). Not for clients, whose views merge a person's records."""
+    100k clients: 3.2 -> 1.0 ms). A client-level record's graph comes in `graphs` (subject ->
+    graph); a directory record's is its table's. Not for clients, whose views merge a
+    person's records."""
     if table.name == "Client":
         raise ValueError("client views are read by PersonalID (read_records)")
     if not found:
         return {}
-    return _views(table, _found_documents(store, table, found, access))
+    located = {s: (k, graphs[s] if graphs is not None else iris.system_graph(table.scope)) for s, k in found.items()}
+    return _views(table, _found_documents(store, table, located, access))
+
+
+def records_by_subject(store: Store, table: Table, graphs: Mapping[str, str], access: Access
+                       ) -> dict[str, dict[str, Value]]:
+    """Records by subject IRI (subject -> its graph), for templates that find records rather than keys."""
+    if not graphs:
+        return {}
+    views = _views(table, _found_documents(store, table, {s: (s, g) for s, g in graphs.items()}, access))
+    return {view.primary: view.record for view in views.values()}
 
 
 # (key, subject, graph, document, PersonalID) per graph a record may be read in
@@ -91,71 +104,66 @@ _Document = tuple[str, str, str, str, str | None]
 
 
 def _key_lookup(table: Table) -> str:
-    """The pattern binding ?s to the record of table whose key is ?key. Comparing the type
-    after the key lookup keeps the key the starting point (a constant class would be planned
-    first and scanned). A key is also on every record that links to its record (a ProjectID
-    on each enrollment), so a directory record is looked up in its own graph."""
-    lookup = f"?s <{table.key_field.iri}> ?key ; <{RDF_TYPE}> ?type FILTER(?type = <{table.cls}>)"
-    if table.scope != "project":
-        lookup = f"GRAPH <{iris.system_graph(table.scope)}> {{ {lookup} }}"
-    return lookup
+    """The pattern binding ?s to the record of table whose key is ?key, and ?g to its graph.
+    Comparing the type after the key lookup keeps the key the starting point (a constant class
+    would be planned first and scanned). A key is also on every record that links to its
+    record (a ProjectID on each enrollment), so a directory record is looked up in its own graph."""
+    graph = "?g" if table.scope == "project" else f"<{iris.system_graph(table.scope)}>"
+    return f"GRAPH {graph} {{ ?s <{table.key_field.iri}> ?key ; <{RDF_TYPE}> ?type FILTER(?type = <{table.cls}>) }}"
 
 
-def _record_documents(store: Store, table: Table, keys: list[str], access: Access) -> list[_Document]:
+def _locate(store: Store, table: Table, keys: list[str]) -> dict[str, tuple[str, str]]:
+    """Where the records with these keys are (subject -> (key, graph)), whoever may read them:
+    the documents are then read through the caller's dataset with each graph named, so a
+    record in a graph the caller may not see stays unseen. Naming the graph makes each read
+    one lookup, where a pattern in a dataset of many graphs is looked up in each of them."""
     values = " ".join(str(ox.Literal(k)) for k in keys)
-    return _documents(store, table, f"VALUES ?key {{ {values} }} {_key_lookup(table)}", access)
+    rows = store.select(f"SELECT ?key ?s ?g WHERE {{ VALUES ?key {{ {values} }} {_key_lookup(table)} }}")
+    system = None if table.scope == "project" else iris.system_graph(table.scope)
+    return {r["s"].value: (r["key"].value, system or r["g"].value) for r in rows}
 
 
-def _documents(store: Store, table: Table, where: str, access: Access) -> list[_Document]:
-    """Documents of the subjects `where` binds with their ?key, in the caller's dataset."""
-    return [(r["key"].value, r["s"].value, r["g"].value, r["doc"].value, r["pid"].value if "pid" in r else None)
-            for r in store.select(_documents_query(table, "?key ?s", where, read_pid=True),
-                                  graphs=access.dataset(store))]
-
-
-def _found_documents(store: Store, table: Table, found: Mapping[str, str], access: Access, *,
+def _found_documents(store: Store, table: Table, located: Mapping[str, tuple[str, str]], access: Access, *,
                      client_views: bool = False) -> list[_Document]:
-    """Documents of subjects already known (subject -> key). The query binds each subject's
-    position in a list and returns that, not the subject: decoding an IRI out of the store's
-    dictionary costs about as much as the lookup that found it (the 154 client documents of a
-    page of 50 at 100k clients: 3.8 -> 3.0 ms). For client views the key is the PersonalID and
-    a client record's IRI names its graph, so neither is read (the 162 documents of a page of
-    clients of funder 3: 4.4 -> 3.8 ms)."""
-    subjects = sorted(found)
-    where = f"VALUES (?s ?n) {{ {' '.join(f'(<{s}> {n})' for n, s in enumerate(subjects))} }}"
-    sparql = _documents_query(table, "?n", where, read_pid=not client_views, read_graph=not client_views)
+    """Documents of records already located (subject -> (key, graph)), in the graphs of the
+    caller's dataset among the record's graph and its PII graph. The query names each graph
+    (in a dataset that lists 670 graphs, a pattern in an unnamed graph is 670 lookups) unless
+    the dataset is the union of all graphs, where one lookup finds both documents. It binds
+    each row's position in a list and returns that instead of subject or graph: decoding an
+    IRI out of the store's dictionary costs about as much as the lookup that found it (the 154
+    client documents of a page of 50 at 100k clients: 3.8 -> 3.0 ms). For client views the key
+    is the PersonalID, so it is not read either. The query runs even when nothing was located,
+    so a missing record and a hidden one take the same steps."""
+    dataset = access.dataset(store)
+    union = dataset is None
+    places = [(s, g) for s in sorted(located)
+              for g in ((located[s][1],) if union else _document_graphs(table, located[s][1]))]
+    rows = " ".join(f"(<{s}> {'' if union else f'<{g}> '}{n})" for n, (s, g) in enumerate(places))
+    # an OPTIONAL inside GRAPH ?g would be evaluated on its own, in every graph (seconds)
+    personal_id = f"OPTIONAL {{ GRAPH ?g {{ ?s <{HMIS}PersonalID> ?pid }} }}" \
+        if not client_views and RELABELLED in table.by_name else ""
+    sparql = (f"SELECT ?n ?doc ?pid WHERE {{ VALUES (?s {'' if union else '?g '}?n) {{ {rows} }} "
+              f"GRAPH ?g {{ ?s <{FIELDS}> ?doc }} {personal_id} }}")
     documents = []
-    for r in store.select(sparql, graphs=access.dataset(store)):
-        subject = subjects[int(r["n"].value)]
-        key = found[subject]
-        if client_views:
-            documents.append((key, subject, iris.client_record_graph(subject), r["doc"].value, key))
-        else:
-            documents.append((key, subject, r["g"].value, r["doc"].value, r["pid"].value if "pid" in r else None))
+    for r in store.select(sparql, graphs=dataset):
+        subject, graph = places[int(r["n"].value)]
+        key = located[subject][0]
+        personal_id_value = key if client_views else (r["pid"].value if "pid" in r else None)
+        documents.append((key, subject, graph, r["doc"].value, personal_id_value))
     return documents
 
 
-def _documents_query(table: Table, names: str, where: str, *, read_pid: bool, read_graph: bool = True) -> str:
-    personal_id = f"OPTIONAL {{ ?s <{HMIS}PersonalID> ?pid }}" if read_pid and RELABELLED in table.by_name else ""
-    selected = f"{names} ?g" if read_graph else names
-    return f"SELECT {selected} ?doc ?pid WHERE {{ {where} GRAPH ?g {{ ?s <{FIELDS}> ?doc }} {personal_id} }}"
-
-
-def records_by_subject(store: Store, table: Table, subjects: list[str], access: Access) -> dict[str, dict[str, Value]]:
-    """Records by subject IRI, for templates that find records rather than keys."""
-    if not subjects:
-        return {}
-    views = _views(table, _found_documents(store, table, {s: s for s in subjects}, access))
-    return {view.primary: view.record for view in views.values()}
+def _document_graphs(table: Table, graph: str) -> tuple[str, ...]:
+    """The graphs a record's documents are in: its own, and its PII graph if it has PII fields."""
+    return (graph, iris.pii_graph(graph)) if table.has_pii else (graph,)
 
 
 def _client_documents(store: Store, person_of: dict[str, str], access: Access) -> list[_Document]:
     """A person's client records come from the persons graph (a system lookup: PersonalID is
     on every record of the person, the link only on client records); their documents then
-    come from the caller's dataset, so a record the caller may not see stays unseen. This
-    query runs even when there are no records, so an unknown PersonalID and a hidden person
-    take the same steps."""
-    return _found_documents(store, MODEL.tables["Client"], person_of, access, client_views=True)
+    come from the caller's dataset, each from the graph its IRI names."""
+    located = {s: (pid, iris.client_record_graph(s)) for s, pid in person_of.items()}
+    return _found_documents(store, MODEL.tables["Client"], located, access, client_views=True)
 
 
 def _views(table: Table, documents: list[_Document]) -> dict[str, RecordView]:
@@ -164,7 +172,8 @@ def _views(table: Table, documents: list[_Document]) -> dict[str, RecordView]:
     personal_ids: dict[str, str | None] = {}
     for key, subject, graph, document, personal_id in documents:
         texts[key][subject].append(document)
-        personal_ids[subject] = personal_id
+        if personal_id is not None or subject not in personal_ids:  # PersonalID is in the record's own graph
+            personal_ids[subject] = personal_id
         if not graph.endswith(iris.PII_SUFFIX):
             graphs[subject] = graph
     views = {}
@@ -184,10 +193,11 @@ def read_record(store: Store, table: Table, key: str, access: Access, *, include
 
 
 def list_records(store: Store, table: Table, access: Access, page: Page) -> PageOf:
-    """A page of a table's records that are not deleted."""
+    """A page of a table's records that are not deleted. Once the type has found a record in a
+    graph, its other patterns name that graph (see _found_documents)."""
     sparql = (
-        f"SELECT DISTINCT ?key WHERE {{ ?s <{RDF_TYPE}> <{table.cls}> ; <{table.key_field.iri}> ?key . "
-        f"OPTIONAL {{ ?s <{HMIS}DateDeleted> ?deleted }} FILTER(!BOUND(?deleted)) }}" + page.clause()
+        f"SELECT DISTINCT ?key WHERE {{ GRAPH ?g {{ ?s <{RDF_TYPE}> <{table.cls}> ; <{table.key_field.iri}> ?key }} "
+        f"OPTIONAL {{ GRAPH ?g {{ ?s <{HMIS}DateDeleted> ?deleted }} }} FILTER(!BOUND(?deleted)) }}" + page.clause()
     )
     result = paged([r["key"].value for r in store.select(sparql, graphs=access.dataset(store))], page)
     views = read_records(store, table, result.items, access)

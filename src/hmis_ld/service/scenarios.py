@@ -85,19 +85,21 @@ class Scenarios:
         self.store = store
 
     def _select(self, name: str, access: Access, page: Page | None = None, *,
-                among: tuple[str, list[ox.Literal | ox.NamedNode]] | None = None, distinct: str | None = None,
+                among: tuple[str, list[tuple[ox.NamedNode, ...]]] | None = None, distinct: str | None = None,
                 **bindings: ox.Literal | ox.NamedNode | None) -> list[Row]:
-        """`among` (variable, terms) runs the template for many values of one variable at once,
-        as a VALUES block the planner sees (terms from the store, written by pyoxigraph).
-        `distinct` projects the template to the distinct values of one variable."""
+        """`among` ("var1 var2", rows of terms) runs the template for many values of some
+        variables at once, as a VALUES block the planner sees (terms from the store or built by
+        `iris`, written by pyoxigraph). `distinct` projects the template to the distinct values
+        of one variable."""
         given = {k: v for k, v in bindings.items() if v is not None}
         sparql = _guarded(template(name), set(given) | ({"rows"} if distinct is None else set()))
         if distinct is not None:
             projected = " ".join(f"?{v}" for v in (distinct, *bindings))
             sparql = re.sub(r"SELECT [^{]*WHERE", f"SELECT DISTINCT {projected} WHERE", sparql, count=1)
         if among is not None:
-            variable, terms = among
-            block = f"VALUES ?{variable} {{ {' '.join(map(str, terms))} }} "
+            variables, rows = among
+            names = " ".join(f"?{v}" for v in variables.split())
+            block = f"VALUES ({names}) {{ {' '.join('(' + ' '.join(map(str, row)) + ')' for row in rows)} }} "
             sparql = re.sub(r"WHERE\s*{", lambda m: m.group(0) + block, sparql, count=1)
         sparql += page.clause() if page else ""
         return list(self.store.select(sparql, substitutions=given, graphs=access.dataset(self.store)))
@@ -132,7 +134,7 @@ class Scenarios:
     def project_clients(self, project_id: str, access: Access, page: Page, *, entry_from: dt.date | None,
                         exit_to: dt.date | None) -> PageOf:
         project = read_record(self.store, PROJECT, project_id, access)
-        rows = self._select("project_clients", access, page, among=("project", [ox.NamedNode(project.primary)]),
+        rows = self._select("project_clients", access, page, among=("project g", _in_graphs([project.primary])),
                             entryFrom=_date(entry_from), exitTo=_date(exit_to), asOf=None)
         result = paged(rows, page)
         views = read_records(self.store, MODEL.tables["Client"], sorted({r["pid"].value for r in result.items}),
@@ -149,12 +151,13 @@ class Scenarios:
         client = read_record(self.store, MODEL.tables["Client"], personal_id, access)
         # each client record links to the enrollments of its own graph's project
         project_of = {s: iris.project_of_graph(g) for s, g in client.subjects}
-        records = _records_of(s for s, p in project_of.items() if project_id in (None, iris.project_id(p)))
-        rows = self._select("client_enrollments", access, page, among=("client", records),
+        records = _client_records(s for s, p in project_of.items() if project_id in (None, iris.project_id(p)))
+        rows = self._select("client_enrollments", access, page, among=("client g", records),
                             entryFrom=_date(entry_from), exitTo=_date(exit_to), asOf=None)
         result = paged(rows, page)
-        enrollments = records_by_subject(self.store, MODEL.tables["Enrollment"],
-                                         [r["enrollment"].value for r in result.items], access)
+        enrollments = records_by_subject(
+            self.store, MODEL.tables["Enrollment"],
+            {r["enrollment"].value: iris.client_record_graph(r["client"].value) for r in result.items}, access)
         projects = {project_of[r["client"].value] for r in result.items}
         names = _project_names(read_found(self.store, PROJECT, {p: iris.project_id(p) for p in projects}, access))
         items = []
@@ -174,10 +177,11 @@ class Scenarios:
         return self._found_page(PROJECT, [(r["project"].value, iris.project_id(r["project"].value)) for r in rows],
                                 page, access)
 
-    def _found_page(self, table: Table, found: list[tuple[str, str]], page: Page, access: Access) -> PageOf:
-        """A page of the records a template found, as (subject, key) rows."""
+    def _found_page(self, table: Table, found: list[tuple[str, str]], page: Page, access: Access, *,
+                    graphs: dict[str, str] | None = None) -> PageOf:
+        """A page of the records a template found, as (subject, key) rows (see read_found on `graphs`)."""
         result = paged(found, page)
-        views = read_found(self.store, table, dict(result.items), access)
+        views = read_found(self.store, table, dict(result.items), access, graphs=graphs)
         return PageOf([views[k] for _, k in result.items if k in views], result.next_offset)
 
     def _projects(self, access: Access, page: Page | None, *, funder: int | None, project_type: int | None,
@@ -203,7 +207,8 @@ class Scenarios:
         if not projects:
             return PageOf([], None)
         dates = {"entryFrom": _date(entry_from), "exitTo": _date(exit_to), "asOf": _date(as_of)}
-        rows = self._select("project_clients", access, page, among=("project", [r["project"] for r in projects]),
+        rows = self._select("project_clients", access, page,
+                            among=("project g", _in_graphs([r["project"].value for r in projects])),
                             distinct="pid", **dates)
         result = paged([r["pid"].value for r in rows], page)
         clients = read_records(self.store, MODEL.tables["Client"], result.items, access)
@@ -212,7 +217,8 @@ class Scenarios:
         project_in = {iris.graph_of_project(project): project for project in funded}
         of_record = {s: (view.key, project_in[g]) for view in clients.values() for s, g in view.subjects
                      if g in project_in}
-        enrolled = self._select("client_enrollments", access, among=("client", _records_of(of_record)), **dates)
+        enrolled = self._select("client_enrollments", access, among=("client g", _client_records(of_record)),
+                                **dates)
         used = {of_record[r["client"].value][1] for r in enrolled}
         names = _project_names(read_found(self.store, PROJECT, {p: funded[p] for p in used}, access))
         enrollments = defaultdict(list)
@@ -228,16 +234,16 @@ class Scenarios:
     # Scenario 10
     def client_changes(self, personal_id: str, access: Access, *, since: dt.datetime, until: dt.datetime
                        ) -> list[dict[str, Value | str | None]]:
-        personal_id = read_record(self.store, MODEL.tables["Client"], personal_id, access, include_deleted=True).key
-        rows = self._select("client_changes", access, pid=ox.Literal(personal_id), since=datetime_literal(since),
-                            until=datetime_literal(until))
+        client = read_record(self.store, MODEL.tables["Client"], personal_id, access, include_deleted=True)
+        rows = self._select("client_changes", access, among=("g", _graphs_of(client)), pid=ox.Literal(client.key),
+                            since=datetime_literal(since), until=datetime_literal(until))
         by_class = {t.cls: t for t in MODEL.tables.values()}
         changes = []
-        subjects = defaultdict(list)
+        subjects: dict[str, dict[str, str]] = defaultdict(dict)
         for r in rows:
             table = by_class.get(r["type"].value)
             if table is not None:
-                subjects[table.name].append(r["record"].value)
+                subjects[table.name][r["record"].value] = r["g"].value
         documents = {name: records_by_subject(self.store, MODEL.tables[name], subs, access)
                      for name, subs in subjects.items()}
         seen = set()
@@ -264,11 +270,11 @@ class Scenarios:
     # Scenario 11
     def client_services(self, personal_id: str, access: Access, page: Page, *, date_from: dt.date | None,
                         date_to: dt.date | None) -> PageOf:
-        personal_id = read_record(self.store, MODEL.tables["Client"], personal_id, access).key
-        rows = self._select("client_services", access, page, pid=ox.Literal(personal_id),
-                            **{"from": _date(date_from), "to": _date(date_to)})
+        client = read_record(self.store, MODEL.tables["Client"], personal_id, access)
+        rows = self._select("client_services", access, page, among=("g", _graphs_of(client)),
+                            pid=ox.Literal(client.key), **{"from": _date(date_from), "to": _date(date_to)})
         return self._found_page(MODEL.tables["Services"], [(r["service"].value, r["key"].value) for r in rows],
-                                page, access)
+                                page, access, graphs={r["service"].value: r["g"].value for r in rows})
 
 
 def _project_names(projects: dict[str, RecordView]) -> dict[str, str]:
@@ -276,6 +282,18 @@ def _project_names(projects: dict[str, RecordView]) -> dict[str, str]:
     return {k: str(v.record["ProjectName"]) for k, v in projects.items() if "ProjectName" in v.record}
 
 
-def _records_of(subjects: Iterable[str]) -> list[ox.NamedNode]:
-    """Client records for a VALUES block (ordered, so a page's query text is stable)."""
-    return [ox.NamedNode(s) for s in sorted(set(subjects))]
+def _client_records(subjects: Iterable[str]) -> list[tuple[ox.NamedNode, ox.NamedNode]]:
+    """Client records with their graphs, for a VALUES block (ordered, so a page's query text
+    is stable)."""
+    return [(ox.NamedNode(s), ox.NamedNode(iris.client_record_graph(s))) for s in sorted(set(subjects))]
+
+
+def _in_graphs(projects: Iterable[str]) -> list[tuple[ox.NamedNode, ox.NamedNode]]:
+    """Projects with the graph of their enrollments, for a VALUES block."""
+    return [(ox.NamedNode(p), ox.NamedNode(iris.graph_of_project(p))) for p in projects]
+
+
+def _graphs_of(client: RecordView) -> list[tuple[ox.NamedNode]]:
+    """The graphs of a person's client records the caller sees, for a VALUES block: every
+    record of the person sits in one of them."""
+    return [(ox.NamedNode(g),) for g in sorted({g for _, g in client.subjects})]
