@@ -323,6 +323,17 @@ def test_a_system_wide_reader_without_pii_sees_everything_else_a_full_reader_see
     own = plain.get(f"/api/v1/clients/{pid}", headers=turtle).get_data(as_text=True)
     assert "hmis:PersonalID" in own and "hmis:SSN " not in own and "hmis:SSN " in full.get(
         f"/api/v1/clients/{pid}", headers=turtle).get_data(as_text=True)
+    # a project's first enrollment makes a new graph, in their dataset at once
+    writer = signed_in(app, "writer", ("all:read", "all:write", "pii:read"))
+    project = writer.post("/api/v1/projects", json={
+        "OrganizationID": "1", "ProjectName": "New Shelter", "OperatingStartDate": "2026-01-01",
+        "ContinuumProject": 1, "ProjectType": 0, "HousingType": 1, "TargetPopulation": 4}).get_json()
+    created = writer.post("/api/v1/enrollments", json={
+        "PersonalID": pid, "ProjectID": project["ProjectID"], "EntryDate": "2026-02-01", "HouseholdID": "h-new",
+        "RelationshipToHoH": 1, "EnrollmentCoC": "XX-500", "DisablingCondition": 0})
+    assert created.status_code == 201, created.get_json()
+    enrolled = plain.get(f"/api/v1/client/{pid}/enrollments").get_json()
+    assert created.get_json()["EnrollmentID"] in {e["EnrollmentID"] for e in enrolled["enrollments"]}
 
 
 def test_writes_stay_inside_writable_graphs(app, demo: Demo) -> None:
