@@ -228,6 +228,17 @@ def test_csvexport_keyed_by_file_and_filtered_by_client(http, kit: Kit, testkit:
     assert len(body["Project.csv"]) == len(kit.projects)
 
 
+def test_csvexport_by_entry_and_exit_dates(http, kit: Kit) -> None:
+    entry_from, exit_to = "2020-01-01", "2022-06-30"
+    body = http.get(f"/api/v1/csvexport?EntryDate={entry_from}&ExitDate={exit_to}").get_json()
+    expected = {e["EnrollmentID"] for e in kit.enrollments if not e["DateDeleted"] and e["EntryDate"] >= entry_from
+                and (kit.exit_date(e["EnrollmentID"]) or "9999") <= exit_to}
+    assert expected and {e["EnrollmentID"] for e in body["Enrollment.csv"]} == expected
+    assert {x["EnrollmentID"] for x in body["Exit.csv"]} == expected
+    assert {s["ServicesID"] for s in body["Services.csv"]} == {
+        s["ServicesID"] for s in kit.services if s["EnrollmentID"] in expected and not s["DateDeleted"]}
+
+
 def test_paging_uses_opaque_cursors_and_reports_no_totals(http) -> None:
     first = http.get("/api/v1/clients?ProjectType=13&limit=5")
     body = first.get_json()

@@ -269,16 +269,20 @@ def _csv_export() -> dict[str, list[dict[str, object]]]:
     personal_id = params.arg("PersonalID")
     since, until = params.datetime_arg("changedSince"), params.datetime_arg("changedUntil")
     user = _metadata_user(params.arg("HMISMetaDataFilter"))
-    tables = {name: read_table(store, t, graphs) for name, t in MODEL.tables.items() if name != "Export"}
+    # a person's records are looked up by PersonalID; every other filter reads whole files
+    tables = {name: read_table(store, t, graphs, personal_id=personal_id)
+              for name, t in MODEL.tables.items() if name != "Export"}
+    exited: dict[str, dt.date] = {}  # each enrollment's earliest live exit
+    for x in tables["Exit"]:
+        if "DateDeleted" not in x:
+            key = str(x["EnrollmentID"])
+            exited[key] = min(exited.get(key, x["ExitDate"]), x["ExitDate"])
     enrollments = {str(e["EnrollmentID"]) for e in tables["Enrollment"]
                    if (entry_from is None or e["EntryDate"] >= entry_from)
-                   and (exit_to is None or _exit_on_or_before(tables["Exit"], str(e["EnrollmentID"]), exit_to))}
+                   and (exit_to is None or exited.get(str(e["EnrollmentID"]), dt.date.max) <= exit_to)}
 
     def keep(name: str, record: dict[str, Value]) -> bool:
         if record.get("DateDeleted") is not None:
-            return False
-        if personal_id is not None and "PersonalID" in MODEL.tables[name].by_name and \
-                record.get("PersonalID") != personal_id:
             return False
         if (entry_from or exit_to) and "EnrollmentID" in MODEL.tables[name].by_name and \
                 str(record.get("EnrollmentID")) not in enrollments:
@@ -289,11 +293,6 @@ def _csv_export() -> dict[str, list[dict[str, object]]]:
         return user is None or record.get("UserID") == user
 
     return {f"{name}.csv": [_compact(r) for r in rows if keep(name, r)] for name, rows in tables.items()}
-
-
-def _exit_on_or_before(exits: list[dict[str, Value]], enrollment_id: str, day: dt.date) -> bool:
-    return any(str(x["EnrollmentID"]) == enrollment_id and x["ExitDate"] <= day and "DateDeleted" not in x
-               for x in exits)
 
 
 def _metadata_user(value: str | None) -> str | None:

@@ -12,9 +12,11 @@ import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 
+import pyoxigraph as ox
+
 from hmis_ld import __version__
-from hmis_ld.model import MODEL, Table
-from hmis_ld.model.records import record_from_triples
+from hmis_ld.model import HMIS, MODEL, Table, iris
+from hmis_ld.model.records import FIELDS, RELABELLED, record_from_documents
 from hmis_ld.model.schema import RDF_TYPE
 from hmis_ld.model.values import Value, format_csv
 from hmis_ld.store import Store
@@ -22,15 +24,28 @@ from hmis_ld.store import Store
 Record = dict[str, Value]
 
 
-def read_table(store: Store, table: Table, graphs: Sequence[str] | None = None) -> list[Record]:
-    """Every record of a table visible in `graphs`, one per key, sorted by key."""
-    sparql = f"SELECT ?s ?p ?o WHERE {{ ?s <{RDF_TYPE}> <{table.cls}> . ?s ?p ?o }}"
-    triples: dict[str, list] = {}
+def read_table(store: Store, table: Table, graphs: Sequence[str] | None = None, *,
+               personal_id: str | None = None) -> list[Record]:
+    """Every record of a table visible in `graphs`, one per key, sorted by key; only one
+    person's if `personal_id` is given and the table has a PersonalID. Records come from their
+    documents (`ext:fields`, the PII graph's beside the record graph's): a row per record,
+    where reading the fields took a row per field. Each pattern names its graph (see
+    docs/authorization.md on what a dataset costs)."""
+    has_pid = RELABELLED in table.by_name
+    person = f"VALUES ?pid {{ {ox.Literal(personal_id)} }} GRAPH ?g {{ ?s <{HMIS}PersonalID> ?pid }}" \
+        if personal_id is not None and has_pid else ""
+    pid = f"OPTIONAL {{ GRAPH ?g {{ ?s <{HMIS}PersonalID> ?pid }} }}" if has_pid and not person else ""
+    pii = (f'BIND(IRI(CONCAT(STR(?g), "{iris.PII_SUFFIX}")) AS ?pg) OPTIONAL {{ GRAPH ?pg {{ ?s <{FIELDS}> ?piiDoc }} }}'
+           if table.has_pii else "")
+    sparql = (f"SELECT ?s ?doc ?piiDoc ?pid WHERE {{ {person} GRAPH ?g {{ ?s <{RDF_TYPE}> <{table.cls}> ; "
+              f"<{FIELDS}> ?doc }} {pid} {pii} }}")
+    records: dict[str, Record] = {}
     for row in store.select(sparql, graphs=graphs):
-        triples.setdefault(row["s"].value, []).append((row["p"], row["o"]))
+        documents = [row["doc"].value, *([row["piiDoc"].value] if "piiDoc" in row else [])]
+        records[row["s"].value] = record_from_documents(table, documents, row["pid"].value if "pid" in row else None)
     by_key: dict[str, Record] = {}
-    for subject in sorted(triples):
-        record = record_from_triples(table, triples[subject])
+    for subject in sorted(records):
+        record = records[subject]
         key = str(record.get(table.key, ""))
         if not key:
             continue

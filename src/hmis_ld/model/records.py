@@ -27,7 +27,7 @@ import pyoxigraph as ox
 from hmis_ld.model import iris
 from hmis_ld.model.derived import derived_quads
 from hmis_ld.model.schema import EXT, RDF_TYPE, RESTATED, Table
-from hmis_ld.model.values import FROM_LEXICAL, Value, from_literal, to_literal
+from hmis_ld.model.values import FROM_LEXICAL, Value, to_literal
 from hmis_ld.store.base import Term
 
 _TYPE = ox.NamedNode(RDF_TYPE)
@@ -108,17 +108,6 @@ def document_quads(table: Table, subject: ox.NamedNode, graph: ox.NamedNode,
              for where, doc in documents.items() if doc or where == graph.value}
     return [ox.Quad(subject, _FIELDS, ox.Literal(text, datatype=_JSON), ox.NamedNode(where))
             for where, text in texts.items()]
-
-
-def record_from_triples(table: Table, triples: Iterable[tuple[ox.NamedNode, Term]]) -> dict[str, Value]:
-    """Fields of one record from its (predicate, object) pairs; links and types are skipped."""
-    out: dict[str, Value] = {}
-    by_iri = table.by_iri
-    for predicate, obj in triples:
-        f = by_iri.get(predicate.value)
-        if f is not None and isinstance(obj, ox.Literal):
-            out[f.name] = from_literal(f, obj)
-    return {f.name: out[f.name] for f in table.fields if f.name in out}
 
 
 def record_from_documents(table: Table, documents: Iterable[str], personal_id: str | None = None

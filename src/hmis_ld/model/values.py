@@ -161,16 +161,8 @@ def to_literal(f: Field, value: Value) -> ox.Literal:
     return ox.Literal(str(value), datatype=_DT[f.kind])
 
 
-def from_literal(f: Field, literal: ox.Literal) -> Value:
-    return from_lexical(f, literal.value)
-
-
 # A lexical form's value by field kind (a string is its own value).
 FROM_LEXICAL: dict[str, Callable[[str], Value]] = {
     "integer": int, "decimal": Decimal, "date": dt.date.fromisoformat, "dateTime": dt.datetime.fromisoformat,
     "string": str,
 }
-
-
-def from_lexical(f: Field, text: str) -> Value:
-    return FROM_LEXICAL[f.kind](text)
