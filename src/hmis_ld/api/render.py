@@ -43,11 +43,11 @@ def record_turtle(store: Store, view: RecordView, access: Access) -> str:
     """The record's own triples (not its children's links to it or the facts they restate
     on it, nor its JSON documents)."""
     skipped = ", ".join(f"<{p}>" for p in sorted({*MODEL.ownership.on_parents, FIELDS}))
-    graph = dict(view.subjects)[view.primary]
+    graphs = (graph := dict(view.subjects)[view.primary], iris.pii_graph(graph))
     triples = store.construct(
-        f"CONSTRUCT {{ <{view.primary}> ?p ?o }} WHERE {{ VALUES ?g {{ <{graph}> <{iris.pii_graph(graph)}> }} "
+        f"CONSTRUCT {{ <{view.primary}> ?p ?o }} WHERE {{ VALUES ?g {{ <{graphs[0]}> <{graphs[1]}> }} "
         f"GRAPH ?g {{ <{view.primary}> ?p ?o }} FILTER(?p NOT IN ({skipped})) }}",
-        graphs=access.dataset(store),
+        graphs=access.dataset(store, within=graphs),
     )
     return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes={"hmis": "urn:hud:hmis:owl#",
                                                                          "ext": "urn:hmis-ld:ext#"}).decode()

@@ -86,11 +86,13 @@ class Scenarios:
 
     def _select(self, name: str, access: Access, page: Page | None = None, *,
                 among: tuple[str, list[tuple[ox.NamedNode, ...]]] | None = None, distinct: str | None = None,
-                **bindings: ox.Literal | ox.NamedNode | None) -> list[Row]:
+                within: list[str] | None = None, **bindings: ox.Literal | ox.NamedNode | None) -> list[Row]:
         """`among` ("var1 var2", rows of terms) runs the template for many values of some
         variables at once, as a VALUES block the planner sees (terms from the store or built by
-        `iris`, written by pyoxigraph). `distinct` projects the template to the distinct values
-        of one variable."""
+        `iris`, written by pyoxigraph); when one of them is ?g, the template names every graph
+        it reads through ?g and runs on those graphs alone (see Access.dataset), as it does on
+        `within` for a template that names its graphs itself. `distinct` projects the template
+        to the distinct values of one variable."""
         given = {k: v for k, v in bindings.items() if v is not None}
         sparql = _guarded(template(name), set(given) | ({"rows"} if distinct is None else set()))
         if distinct is not None:
@@ -98,11 +100,13 @@ class Scenarios:
             sparql = re.sub(r"SELECT [^{]*WHERE", f"SELECT DISTINCT {projected} WHERE", sparql, count=1)
         if among is not None:
             variables, rows = among
+            if "g" in variables.split():
+                within = [row[variables.split().index("g")].value for row in rows]
             names = " ".join(f"?{v}" for v in variables.split())
             block = f"VALUES ({names}) {{ {' '.join('(' + ' '.join(map(str, row)) + ')' for row in rows)} }} "
             sparql = re.sub(r"WHERE\s*{", lambda m: m.group(0) + block, sparql, count=1)
         sparql += page.clause() if page else ""
-        return list(self.store.select(sparql, substitutions=given, graphs=access.dataset(self.store)))
+        return list(self.store.select(sparql, substitutions=given, graphs=access.dataset(self.store, within)))
 
     # Scenario 1
     def search(self, criteria: SearchCriteria, access: Access, page: Page) -> PageOf:
@@ -195,9 +199,9 @@ class Scenarios:
             anchor, project_type = (HMIS + "ProjectType", _int(project_type)), None
         else:
             anchor = (RDF_TYPE, ox.NamedNode(PROJECT.cls))
-        return self._select("projects_by_funder_and_type", access, page, anchorP=ox.NamedNode(anchor[0]),
-                            anchorV=anchor[1], projectType=_int(project_type), coc=_str(coc),
-                            startFrom=_date(start_from), endTo=_date(end_to))
+        return self._select("projects_by_funder_and_type", access, page, within=[iris.DIRECTORY],
+                            anchorP=ox.NamedNode(anchor[0]), anchorV=anchor[1], projectType=_int(project_type),
+                            coc=_str(coc), startFrom=_date(start_from), endTo=_date(end_to))
 
     # Scenarios 8 and 9
     def clients(self, access: Access, page: Page, *, funder: int | None, project_type: int | None,
