@@ -126,15 +126,15 @@ def _locate(store: Store, table: Table, keys: list[str]) -> dict[str, tuple[str,
 def _found_documents(store: Store, table: Table, located: Mapping[str, tuple[str, str]], access: Access, *,
                      client_views: bool = False) -> list[_Document]:
     """Documents of records already located (subject -> (key, graph)), in the graphs of the
-    caller's dataset among the record's graph and its PII graph. The query names each graph
-    (in a dataset that lists 670 graphs, a pattern in an unnamed graph is 670 lookups), and
-    runs on those of them the caller may read, unless the dataset is the union of all graphs,
-    where one lookup finds both documents. It binds
-    each row's position in a list and returns that instead of subject or graph: decoding an
-    IRI out of the store's dictionary costs about as much as the lookup that found it (the 154
-    client documents of a page of 50 at 100k clients: 3.8 -> 3.0 ms). For client views the key
-    is the PersonalID, so it is not read either. The query runs even when nothing was located,
-    so a missing record and a hidden one take the same steps."""
+    caller's dataset among the record's graph and its PII graph. The query names each graph (in
+    a dataset that lists 670 graphs, a pattern in an unnamed graph is 670 lookups), and runs on
+    those of them the caller may read, unless the dataset is the union of all graphs, where one
+    lookup finds both documents. It binds each row's position in a list and returns that instead
+    of subject or graph: decoding an IRI out of the store's dictionary costs about as much as
+    the lookup that found it (the 154 client documents of a page of 50 at 100k clients: 3.8 ->
+    3.0 ms). For client views the key is the PersonalID, so it is not read either. The query
+    runs even when nothing was located, so a missing record and a hidden one take the same
+    steps."""
     union = access.union
     places = [(s, g) for s in sorted(located)
               for g in ((located[s][1],) if union else _document_graphs(table, located[s][1]))]
