@@ -715,14 +715,18 @@ def report(results: dict[int, dict], sizes: list[int]) -> None:
     if 10_000 in results and 100_000 in results:
         small, big = results[10_000], results[100_000]
         print("\n=== growth: p50 at 100k / p50 at 10k (target <= 2x) ===")
-        print(f"{'scenario':<20} {'10k p50':>8} {'100k p50':>9} {'growth':>7} {'tmpl growth':>11}  {'target':<7}")
+        print(f"{'scenario':<20} {'10k p50':>8} {'100k p50':>9} {'growth':>7} {'tmpl growth':>11}  {'target':<7}"
+              f" {'KiB/response 10k / 100k':>24}")
         for s in SCENARIOS:
             a, b = small["scenarios"][s.name], big["scenarios"][s.name]
             g = p50(b["http"]) / p50(a["http"])
             ta, tb = p50(a.get("template", [])), p50(b.get("template", []))
             tg = tb / ta if ta and not math.isnan(ta) else math.nan
+            size = " / ".join(f"{r['bytes'] / max(len(r['http']), 1) / 1024:.1f}" for r in (a, b))
             print(f"{s.name:<20} {_f(p50(a['http'])):>8} {_f(p50(b['http'])):>9} {_f(g, 2):>7} {_f(tg, 2):>11}  "
-                  f"{_mark(g <= TARGET_GROWTH):<7}")
+                  f"{_mark(g <= TARGET_GROWTH):<7} {size:>24}")
+        print("a response that grew with the store (more projects of a funder, more people sharing four SSN "
+              "digits) costs more for that reason alone")
 
     print("\n=== targets ===")
     for n in sorted(results):
