@@ -5,15 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import stale_documents, stale_on_parents
+from hud_files import read_rows
 from pyld import jsonld
 
 from hmis_ld.api.crud import CRUD_TABLES, collection_paths
 from hmis_ld.model import MODEL
 from hmis_ld.model.jsonld import context
 from hmis_ld.model.records import FIELDS
-
-from conftest import stale_documents, stale_on_parents
-from hud_files import read_rows
 
 WRITABLE = {"DateCreated", "DateUpdated", "UserID", "DateDeleted", "ExportID"}
 

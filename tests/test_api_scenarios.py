@@ -8,7 +8,6 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-
 from hud_files import read_rows
 
 pytestmark = pytest.mark.usefixtures("testkit")

@@ -5,11 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+from hud_files import read_rows, rows_with_bad_codes, spec_columns
+
 from hmis_ld.csv.exporter import export_csv
 from hmis_ld.csv.importer import import_csv
 from hmis_ld.store import EmbeddedStore
-
-from hud_files import read_rows, rows_with_bad_codes, spec_columns
 
 EXPORT_TIME_COLUMNS = {"ExportID"}
 

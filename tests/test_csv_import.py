@@ -7,14 +7,13 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import stale_documents, stale_on_parents
+from hud_files import read_rows, rows_with_bad_codes, spec_columns
 
 from hmis_ld.csv.exporter import read_table
 from hmis_ld.csv.importer import import_csv
 from hmis_ld.model import MODEL
 from hmis_ld.store import EmbeddedStore
-
-from conftest import stale_documents, stale_on_parents
-from hud_files import read_rows, rows_with_bad_codes, spec_columns
 
 HUD_FILES = [
     "Export", "Organization", "User", "Project", "Funder", "ProjectCoC", "Inventory", "Affiliation",

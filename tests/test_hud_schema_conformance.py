@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hud_files import read_rows, spec_columns
 from jsonschema import Draft202012Validator
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
-
-from hud_files import read_rows, spec_columns
 
 BASE = "urn:hud-hmis-api-0.5"
 

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from conftest import signed_in
+from hud_files import read_rows
 from joserfc import jwt
 from joserfc.jwk import ECKey, RSAKey
 
@@ -21,9 +23,6 @@ from hmis_ld.api import create_app
 from hmis_ld.authz.accounts import Accounts
 from hmis_ld.authz.tokens import Issuer
 from hmis_ld.store import EmbeddedStore
-
-from conftest import signed_in
-from hud_files import read_rows
 
 
 class Demo:
@@ -174,7 +173,7 @@ def test_http_basic_only_when_enabled(demo_dump: bytes) -> None:
 class _Jwks(BaseHTTPRequestHandler):
     keys: dict = {}
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         body = json.dumps(self.keys).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")

@@ -14,8 +14,8 @@ from flask_smorest import Blueprint
 from hmis_ld.api import params, render
 from hmis_ld.api.context import current_access, services
 from hmis_ld.api.identity import create_client
-from hmis_ld.api.trail import record_pii_read
 from hmis_ld.api.schemas import PROBLEM, input_schema, patch_schema, record_schema
+from hmis_ld.api.trail import record_pii_read
 from hmis_ld.model import MODEL, Table
 from hmis_ld.service.records import list_records, read_record
 

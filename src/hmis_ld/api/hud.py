@@ -131,7 +131,7 @@ def client_create() -> Response:
          requestBody={"required": True, "content": {"application/json": {"schema": patch_schema(CLIENT)}}},
          parameters=[_path("PersonalID", "the client")],
          responses={200: {"description": "Updated"}, **problem_responses(400, 404, 412, 422)})
-def client_update(PersonalID: str) -> Response:  # noqa: N803 - HUD's parameter name
+def client_update(PersonalID: str) -> Response:  # HUD's parameter names, here and below
     svc = services()
     view, warnings = svc.writer.update(CLIENT, PersonalID, request.get_json(silent=True), current_access(),
                                        if_match=request.headers.get("If-Match"))
@@ -143,7 +143,7 @@ def client_update(PersonalID: str) -> Response:  # noqa: N803 - HUD's parameter 
 @blp.doc(summary="Scenarios 3 and 4: the clients of a project (one entry per enrollment)",
          parameters=[_path("ProjectID", "the project"), ENTRY, EXIT, *PAGE_PARAMS],
          responses={200: {"description": "Clients of the project"}, **problem_responses(400, 404)})
-def project_clients(ProjectID: str) -> Response:  # noqa: N803
+def project_clients(ProjectID: str) -> Response:
     page = services().scenarios.project_clients(
         ProjectID, current_access(), params.page(), entry_from=params.date_arg("EntryDate"),
         exit_to=params.date_arg("ExitDate"))
@@ -163,7 +163,7 @@ def project_clients(ProjectID: str) -> Response:  # noqa: N803
                      _q("projectID", "string", "only this project (also: ProjectID)"),
                      {**ENTRY, "name": "entryDate"}, {**EXIT, "name": "exitDate"}, *PAGE_PARAMS],
          responses={200: {"description": "Enrollments"}, **problem_responses(400, 404)})
-def client_enrollments(PersonalID: str) -> Response:  # noqa: N803
+def client_enrollments(PersonalID: str) -> Response:
     page = services().scenarios.client_enrollments(
         PersonalID, current_access(), params.page(), project_id=params.arg("projectID"),
         entry_from=params.date_arg("entryDate"), exit_to=params.date_arg("exitDate"))
@@ -221,7 +221,7 @@ def clients() -> Response:
                      _q("since", "string", "start of the window (default 30 days ago)", format="date-time"),
                      _q("until", "string", "end of the window (default now)", format="date-time")],
          responses={200: {"description": "Changes, newest first"}, **problem_responses(400, 404)})
-def client_changes(PersonalID: str) -> Response:  # noqa: N803
+def client_changes(PersonalID: str) -> Response:
     until = params.datetime_arg("until") or dt.datetime.now().replace(microsecond=0)
     since = params.datetime_arg("since") or max(until, dt.datetime.min + dt.timedelta(days=30)) - dt.timedelta(days=30)
     if since > until:
@@ -239,7 +239,7 @@ def client_changes(PersonalID: str) -> Response:  # noqa: N803
                      _q("from", "string", "DateProvided on or after", **DATE),
                      _q("to", "string", "DateProvided on or before", **DATE), *PAGE_PARAMS],
          responses={200: {"description": "Services from every enrollment you may see"}, **problem_responses(400, 404)})
-def client_services(PersonalID: str) -> Response:  # noqa: N803
+def client_services(PersonalID: str) -> Response:
     page = services().scenarios.client_services(
         PersonalID, current_access(), params.page(), date_from=params.date_arg("from"),
         date_to=params.date_arg("to"))

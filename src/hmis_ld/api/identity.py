@@ -80,7 +80,7 @@ def decide(review_id: str) -> Response:
 @blp.route("/persons/<string:PersonalID>", methods=["GET"])
 @blp.doc(summary="A person: its surviving PersonalID, client records (ClientIDs) and history (admin)")
 @require("admin")
-def person(PersonalID: str) -> Response:  # noqa: N803
+def person(PersonalID: str) -> Response:
     identity = services().identity
     survivor = identity.resolve([PersonalID])[PersonalID]
     records = identity.records(survivor)
@@ -111,7 +111,7 @@ def merge() -> Response:
              "type": "object", "required": ["ClientIDs"],
              "properties": {"ClientIDs": {"type": "array", "items": {"type": "string"}}}}}}})
 @require("admin")
-def split(PersonalID: str) -> Response:  # noqa: N803
+def split(PersonalID: str) -> Response:
     body = request.get_json(silent=True)
     ids = body.get("ClientIDs") if isinstance(body, dict) else None
     if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
@@ -125,7 +125,7 @@ def split(PersonalID: str) -> Response:  # noqa: N803
          requestBody={"content": {"application/json": {"schema": {
              "type": "object", "required": ["ClientID"], "properties": {"ClientID": {"type": "string"}}}}}})
 @require("admin")
-def link(PersonalID: str) -> Response:  # noqa: N803
+def link(PersonalID: str) -> Response:
     body = request.get_json(silent=True)
     client_id = body.get("ClientID") if isinstance(body, dict) else None
     if not isinstance(client_id, str):
@@ -148,7 +148,7 @@ def _client_record(client_id: str) -> RecordView:
 
 @blp.route("/clientrecords/<string:ClientID>", methods=["GET"])
 @blp.doc(summary="One client record by its durable ClientID")
-def client_record(ClientID: str) -> Response:  # noqa: N803
+def client_record(ClientID: str) -> Response:
     view = _client_record(ClientID)
     return render.record_response(view, services().store, current_access(), extra={"ClientID": ClientID})
 
@@ -156,7 +156,7 @@ def client_record(ClientID: str) -> Response:  # noqa: N803
 @blp.route("/clientrecords/<string:ClientID>", methods=["PATCH"])
 @blp.doc(summary="Update one client record (the unambiguous write target when a person has several)",
          requestBody={"content": {"application/json": {"schema": patch_schema(CLIENT)}}})
-def client_record_update(ClientID: str) -> Response:  # noqa: N803
+def client_record_update(ClientID: str) -> Response:
     view = _client_record(ClientID)
     updated, warnings = services().writer.update_view(view, request.get_json(silent=True), current_access(),
                                                       if_match=request.headers.get("If-Match"))

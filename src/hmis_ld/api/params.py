@@ -11,8 +11,8 @@ import json
 from flask import request
 
 from hmis_ld.model.values import ValueProblem, parse_date, parse_datetime
-from hmis_ld.service.problems import FieldProblem, Invalid
 from hmis_ld.service.paging import Page
+from hmis_ld.service.problems import FieldProblem, Invalid
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500

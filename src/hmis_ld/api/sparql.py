@@ -13,9 +13,9 @@ import re
 
 from flask import Response, request
 from flask_smorest import Blueprint
+from pyparsing import ParseException
 from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.parser import parseQuery
-from pyparsing import ParseException
 
 from hmis_ld.api.auth import require
 from hmis_ld.api.context import current_access, services

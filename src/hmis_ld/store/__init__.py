@@ -21,4 +21,4 @@ def open_store(path: str | Path | None) -> Store:
     return EmbeddedStore(path)
 
 
-__all__ = ["EmbeddedStore", "Row", "Store", "open_store", "store_path", "STORE_ENV"]
+__all__ = ["STORE_ENV", "EmbeddedStore", "Row", "Store", "open_store", "store_path"]
