@@ -105,6 +105,8 @@ def test_a_person_merged_twice_resolves_to_the_last_survivor(admin, demo_csv: Pa
     assert admin.post("/api/v1/persons/merge", json={"survivor": c, "merged": b}).status_code == 200
     for pid in (a, b, c):
         assert admin.get(f"/api/v1/clients/{pid}").get_json()["PersonalID"] == c
+        found = admin.post("/api/v1/client/search", json={"PersonalID": pid}).get_json()[0]["matchedClients"]
+        assert [m["PersonalID"] for m in found] == [c]
         person = admin.get(f"/api/v1/persons/{pid}").get_json()
         assert person["PersonalID"] == c and [h["operation"] for h in person["history"]] == ["merge", "merge"]
     enrollments = admin.get(f"/api/v1/client/{a}/enrollments").get_json()["enrollments"]

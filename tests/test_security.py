@@ -313,6 +313,12 @@ def test_a_system_wide_reader_without_pii_sees_everything_else_a_full_reader_see
         seen, expected = plain.get(url), full.get(url)
         assert seen.status_code == expected.status_code == 200, url
         assert seen.get_json() == without_identifiers(expected.get_json()) and seen.get_json(), url
+    by_id = {"PersonalID": pid}
+    assert plain.post("/api/v1/client/search", json=by_id).get_json() == without_identifiers(
+        full.post("/api/v1/client/search", json=by_id).get_json())
+    with_ssn = {"PersonalID": demo.client, "SSN": demo.clients[demo.client]["SSN"]}
+    assert full.post("/api/v1/client/search", json=with_ssn).status_code == 200
+    assert plain.post("/api/v1/client/search", json=with_ssn).status_code == 404
     # a collection's order follows the graphs its reader's dataset lists
     listed = [sorted(map(json.dumps, r.get_json())) for r in (
         plain.get("/api/v1/enrollments?limit=500"), full.get("/api/v1/enrollments?limit=500"))]
