@@ -46,17 +46,13 @@ class Access:
         clients)."""
         if self.union:
             return None
-        if within is not None:
-            return [g for g in dict.fromkeys(within) if self._may_read(g)]
-        if self.read is None:
-            records = [g for g in store.graph_names() if g not in SYSTEM_GRAPHS and not g.endswith(iris.PII_SUFFIX)]
-        else:
-            records = [iris.DIRECTORY, *self.read]
-        pii = [iris.pii_graph(g) for g in records if g != iris.DIRECTORY] if self.pii else []
-        return records + pii
+        if within is None:
+            within = store.graph_names() if self.read is None else [
+                iris.DIRECTORY, *self.read, *map(iris.pii_graph, self.read)]
+        return [g for g in dict.fromkeys(within) if self._may_read(g)]
 
     def _may_read(self, graph: str) -> bool:
-        """Whether `dataset(store)` would list the graph (a graph not in the store is empty)."""
+        """The one rule for the graphs this caller's reads may run on."""
         if graph.endswith(iris.PII_SUFFIX):
             record = graph.removesuffix(iris.PII_SUFFIX)
             return self.pii and record != iris.DIRECTORY and self._may_read(record)

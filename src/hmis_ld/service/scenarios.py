@@ -99,10 +99,10 @@ class Scenarios:
             projected = " ".join(f"?{v}" for v in (distinct, *bindings))
             sparql = re.sub(r"SELECT [^{]*WHERE", f"SELECT DISTINCT {projected} WHERE", sparql, count=1)
         if among is not None:
-            variables, rows = among
-            if "g" in variables.split():
-                within = [row[variables.split().index("g")].value for row in rows]
-            names = " ".join(f"?{v}" for v in variables.split())
+            variables, rows = among[0].split(), among[1]
+            if "g" in variables:
+                within = [row[variables.index("g")].value for row in rows]
+            names = " ".join(f"?{v}" for v in variables)
             block = f"VALUES ({names}) {{ {' '.join('(' + ' '.join(map(str, row)) + ')' for row in rows)} }} "
             sparql = re.sub(r"WHERE\s*{", lambda m: m.group(0) + block, sparql, count=1)
         sparql += page.clause() if page else ""
