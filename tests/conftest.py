@@ -49,8 +49,9 @@ TESTER_GRANTS = ("all:read", "all:write", "pii:read", "admin", "audit", "sparql"
 
 
 def stale_documents(store: EmbeddedStore) -> list[tuple[str, str]]:
-    """(subject, graph) pairs whose `ext:fields` document differs from their field triples:
-    the API reads documents, SPARQL and export read triples, so the two must never drift."""
+    """(subject, graph) pairs whose `ext:fields` document, or `ext:updatedOn` day, differs from
+    their field triples: the API reads documents, exports of changes look records up by day,
+    SPARQL reads triples, so they must never drift."""
     from hmis_ld.model import MODEL
     from hmis_ld.model.records import FIELDS, RELABELLED
 
@@ -59,6 +60,7 @@ def stale_documents(store: EmbeddedStore) -> list[tuple[str, str]]:
               if r["t"].value in by_class}
     documents: dict[tuple[str, str], dict] = defaultdict(dict)
     triples: dict[tuple[str, str], dict] = defaultdict(dict)
+    days: dict[tuple[str, str], set[str]] = defaultdict(set)
     for r in store.select("SELECT ?s ?g ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }"):
         s, g, p = r["s"].value, r["g"].value, r["p"].value
         table = tables.get(s)
@@ -66,9 +68,14 @@ def stale_documents(store: EmbeddedStore) -> list[tuple[str, str]]:
             continue
         if p == FIELDS:
             documents[(s, g)] = json.loads(r["o"].value)
+        elif p == "urn:hmis-ld:ext#updatedOn":
+            days[(s, g)].add(r["o"].value)
         elif p in table.by_iri and table.by_iri[p].name != RELABELLED:
             triples[(s, g)][table.by_iri[p].name] = r["o"].value
-    return sorted(k for k in documents.keys() | triples.keys() if documents.get(k, {}) != triples.get(k, {}))
+    return sorted(k for k in documents.keys() | triples.keys() | days.keys()
+                  if documents.get(k, {}) != triples.get(k, {})
+                  or days.get(k, set()) != ({triples[k]["DateUpdated"][:10]} if "DateUpdated" in triples.get(k, {})
+                                            else set()))
 
 
 # (the child's link to its parent, the child's field, what the parent restates), written out

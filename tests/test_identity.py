@@ -45,6 +45,27 @@ def test_same_person_twice_links_to_one_person(admin) -> None:
     assert again.get_json()["PersonalID"] == pid and again.get_json()["match"]["grade"] == "certain"
 
 
+def test_export_of_changes_gives_a_person_the_row_of_their_newest_client_record(admin, demo_csv: Path) -> None:
+    """A person's Client.csv row is their newest client record: an older one that changed in the
+    window does not bring the person in with stale fields."""
+    clients = read_rows(demo_csv / "Client.csv")
+    a, b = clients[0]["PersonalID"], clients[1]["PersonalID"]
+    assert admin.post("/api/v1/persons/merge", json={"survivor": a, "merged": b}).status_code == 200
+    records = [admin.get(f"/api/v1/clientrecords/{c}").get_json()
+               for c in admin.get(f"/api/v1/persons/{a}").get_json()["ClientIDs"]]
+    older = next(r for r in records if r["FirstName"] == clients[0]["FirstName"])
+    newer = next(r for r in records if r["FirstName"] == clients[1]["FirstName"])
+    assert admin.patch(f"/api/v1/clientrecords/{newer['ClientID']}", json={"NameSuffix": "Jr."}).status_code == 200
+
+    def exported(since: str, until: str = "") -> dict[str, dict]:
+        body = admin.get(f"/api/v1/csvexport?changedSince={since}" + (f"&changedUntil={until}" if until else ""))
+        return {c["PersonalID"]: c for c in body.get_json()["Client.csv"]}
+
+    assert a not in exported(older["DateUpdated"], older["DateUpdated"])
+    row = exported(older["DateUpdated"])[a]
+    assert row["NameSuffix"] == "Jr." and row["FirstName"] == clients[1]["FirstName"]
+
+
 def test_uncertain_match_creates_and_queues_a_review_then_accept_merges(admin) -> None:
     pid = admin.post("/api/v1/client", json=NEW_PERSON).get_json()["PersonalID"]
     typo = {**NEW_PERSON, "FirstName": "Margarite", "LastName": "Okonkwo", "SSN": "", "SSNDataQuality": 99}

@@ -239,9 +239,11 @@ def test_hidden_and_missing_records_answer_identically(app, demo: Demo) -> None:
         assert seen == body_of(client.post("/api/v1/client/search", json={"SSN": "000000001"})), criteria
     listed = {c["PersonalID"] for c in client.get("/api/v1/clients?limit=500").get_json()["clients"]}
     assert demo.hidden not in listed and listed <= demo.visible
-    export = client.get("/api/v1/csvexport").get_json()
-    assert {c["PersonalID"] for c in export["Client.csv"]} <= demo.visible
-    assert demo.hidden not in {e["PersonalID"] for e in export["Enrollment.csv"]}
+    day = demo.hidden_enrollment["DateUpdated"][:10]  # the changes of that day include the hidden enrollment
+    for query in ("", f"?changedSince={day}T00:00:00&changedUntil={day}T23:59:59"):
+        export = client.get(f"/api/v1/csvexport{query}").get_json()
+        assert {c["PersonalID"] for c in export["Client.csv"]} <= demo.visible
+        assert demo.hidden not in {e["PersonalID"] for e in export["Enrollment.csv"]}
 
 
 def test_sparql_cannot_count_ask_or_reach_hidden_graphs(app, demo: Demo) -> None:

@@ -17,10 +17,11 @@ from hmis_ld.api.problems import problem_response
 from hmis_ld.api.schemas import input_schema, patch_schema
 from hmis_ld.api.trail import record_pii_read
 from hmis_ld.authz import audit
-from hmis_ld.csv.exporter import read_table
+from hmis_ld.csv.exporter import read_changed, read_table
 from hmis_ld.model import MODEL
 from hmis_ld.model.values import Value, ValueProblem, format_json, parse_date
 from hmis_ld.service.problems import FieldProblem, Invalid
+from hmis_ld.service.records import read_records
 from hmis_ld.service.scenarios import SearchCriteria
 
 blp = Blueprint("hud", __name__, url_prefix="/api/v1", description="HUD HMIS API 0.5 baseline scenarios")
@@ -28,6 +29,7 @@ blp = Blueprint("hud", __name__, url_prefix="/api/v1", description="HUD HMIS API
 FUNDERS = MODEL.code_lists["2.06.1"].codes
 PROJECT_TYPES = MODEL.code_lists["2.02.6"].codes
 CLIENT = MODEL.tables["Client"]
+MAX_CHANGE_DAYS = 731
 PERSON_FIELDS = ("PersonalID", "FirstName", "LastName", "DOB")  # who each entry of GET /clients is
 
 
@@ -250,7 +252,7 @@ def client_services(PersonalID: str) -> Response:
 @blp.doc(summary="HMIS CSV data as JSON, keyed by CSV file name",
          parameters=[ENTRY, EXIT, _q("PersonalID", "string", "only this client's records"),
                      _q("changedSince", "string", "DateUpdated on or after", format="date-time"),
-                     _q("changedUntil", "string", "DateUpdated on or before", format="date-time"),
+                     _q("changedUntil", "string", "DateUpdated on or before (default: now)", format="date-time"),
                      _q("HMISMetaDataFilter", "string", "`UserID:<id>`: only records last written by that user")],
          responses={200: {"description": "Records by file"}, **problem_responses(400)})
 def csvexport() -> Response:
@@ -268,10 +270,21 @@ def _csv_export() -> dict[str, list[dict[str, object]]]:
     entry_from, exit_to = params.date_arg("EntryDate"), params.date_arg("ExitDate")
     personal_id = params.arg("PersonalID")
     since, until = params.datetime_arg("changedSince"), params.datetime_arg("changedUntil")
+    until = until or (dt.datetime.now().replace(microsecond=0) if since else None)
     user = _metadata_user(params.arg("HMISMetaDataFilter"))
-    # a person's records are looked up by PersonalID; every other filter reads whole files
-    tables = {name: read_table(store, t, graphs, personal_id=personal_id)
-              for name, t in MODEL.tables.items() if name != "Export"}
+    # a person's records are looked up by PersonalID, the records changed in a window by the day
+    # of their DateUpdated; the EntryDate and ExitDate filters need every enrollment and exit
+    days = _days(since, until) if personal_id is None and entry_from is None and exit_to is None else None
+    if days is None:
+        tables = {name: read_table(store, t, graphs, personal_ids=None if personal_id is None else [personal_id])
+                  for name, t in MODEL.tables.items() if name != "Export"}
+    else:
+        tables = read_changed(store, graphs, days)
+        # a person's row is their newest client record, changed in the window or not (found through
+        # the persons graph: a PersonalID is also on each of the person's other records, hundreds)
+        views = read_records(store, CLIENT, [str(c["PersonalID"]) for c in tables["Client"]], current_access())
+        tables["Client"] = [views[str(c["PersonalID"])].record for c in tables["Client"]
+                            if str(c["PersonalID"]) in views]
     exited: dict[str, dt.date] = {}  # each enrollment's earliest live exit
     for x in tables["Exit"]:
         if "DateDeleted" not in x:
@@ -293,6 +306,15 @@ def _csv_export() -> dict[str, list[dict[str, object]]]:
         return user is None or record.get("UserID") == user
 
     return {f"{name}.csv": [_compact(r) for r in rows if keep(name, r)] for name, rows in tables.items()}
+
+
+def _days(since: dt.datetime | None, until: dt.datetime | None) -> list[dt.date] | None:
+    """The days of a window of changes to look up one by one, or None to read whole files. A
+    record found by its day costs about three times one read in a whole file (10k demo clients:
+    a year's 66,000 changes 4.9 s, all 200,000 records 7 s), so past two years whole files are read."""
+    if since is None or until is None or (until.date() - since.date()).days >= MAX_CHANGE_DAYS:
+        return None
+    return [since.date() + dt.timedelta(days=n) for n in range((until.date() - since.date()).days + 1)]
 
 
 def _metadata_user(value: str | None) -> str | None:

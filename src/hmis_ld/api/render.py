@@ -11,7 +11,7 @@ from hmis_ld.api import params
 from hmis_ld.authz import Access
 from hmis_ld.model import MODEL, iris
 from hmis_ld.model.jsonld import CONTEXT_PATH, record_jsonld
-from hmis_ld.model.records import FIELDS, Placement
+from hmis_ld.model.records import READ_COPIES, Placement
 from hmis_ld.service.records import RecordView
 from hmis_ld.store import Store
 
@@ -41,8 +41,8 @@ def record_as_jsonld(view: RecordView) -> dict[str, object]:
 
 def record_turtle(store: Store, view: RecordView, access: Access) -> str:
     """The record's own triples (not its children's links to it or the facts they restate
-    on it, nor its JSON documents)."""
-    skipped = ", ".join(f"<{p}>" for p in sorted({*MODEL.ownership.on_parents, FIELDS}))
+    on it, nor the copies of its fields kept for reading)."""
+    skipped = ", ".join(f"<{p}>" for p in sorted({*MODEL.ownership.on_parents, *READ_COPIES}))
     graphs = (graph := dict(view.subjects)[view.primary], iris.pii_graph(graph))
     triples = store.construct(
         f"CONSTRUCT {{ <{view.primary}> ?p ?o }} WHERE {{ VALUES ?g {{ <{graphs[0]}> <{graphs[1]}> }} "

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -16,33 +17,64 @@ import pyoxigraph as ox
 
 from hmis_ld import __version__
 from hmis_ld.model import HMIS, MODEL, Table, iris
+from hmis_ld.model.derived import UPDATED_ON
 from hmis_ld.model.records import FIELDS, RELABELLED, record_from_documents
 from hmis_ld.model.schema import RDF_TYPE
-from hmis_ld.model.values import Value, format_csv
-from hmis_ld.store import Store
+from hmis_ld.model.values import Value, date_literal, format_csv
+from hmis_ld.store import Row, Store
 
 Record = dict[str, Value]
 
 
 def read_table(store: Store, table: Table, graphs: Sequence[str] | None = None, *,
-               personal_id: str | None = None) -> list[Record]:
-    """Every record of a table visible in `graphs`, one per key, sorted by key; only one
-    person's if `personal_id` is given and the table has a PersonalID. Records come from their
-    documents (`ext:fields`, the PII graph's beside the record graph's): a row per record,
-    where reading the fields took a row per field. Each pattern names its graph (see
-    docs/authorization.md on what a dataset costs)."""
+               personal_ids: Sequence[str] | None = None) -> list[Record]:
+    """Every record of a table visible in `graphs`, one per key, sorted by key; only those of
+    `personal_ids` if given and the table has a PersonalID. Records come from their documents
+    (`ext:fields`, the PII graph's beside the record graph's): a row per record, where reading
+    the fields took a row per field. Each pattern names its graph (see docs/authorization.md on
+    what a dataset costs)."""
     has_pid = RELABELLED in table.by_name
-    person = f"VALUES ?pid {{ {ox.Literal(personal_id)} }} GRAPH ?g {{ ?s <{HMIS}PersonalID> ?pid }}" \
-        if personal_id is not None and has_pid else ""
+    person = (f"VALUES ?pid {{ {' '.join(str(ox.Literal(p)) for p in personal_ids)} }} "
+              f"GRAPH ?g {{ ?s <{HMIS}PersonalID> ?pid }}") if personal_ids is not None and has_pid else ""
     pid = f"OPTIONAL {{ GRAPH ?g {{ ?s <{HMIS}PersonalID> ?pid }} }}" if has_pid and not person else ""
-    pii = (f'BIND(IRI(CONCAT(STR(?g), "{iris.PII_SUFFIX}")) AS ?pg) OPTIONAL {{ GRAPH ?pg {{ ?s <{FIELDS}> ?piiDoc }} }}'
-           if table.has_pii else "")
+    pii = _PII_DOCUMENT if table.has_pii else ""
     sparql = (f"SELECT ?s ?doc ?piiDoc ?pid WHERE {{ {person} GRAPH ?g {{ ?s <{RDF_TYPE}> <{table.cls}> ; "
               f"<{FIELDS}> ?doc }} {pid} {pii} }}")
-    records: dict[str, Record] = {}
+    return _one_per_key(table, {row["s"].value: _record(table, row) for row in store.select(sparql, graphs=graphs)})
+
+
+def read_changed(store: Store, graphs: Sequence[str] | None, days: Sequence[dt.date]) -> dict[str, list[Record]]:
+    """Each table's records (as read_table) whose DateUpdated falls on one of `days`: a lookup
+    per day (`derived.UPDATED_ON`) where testing DateUpdated read every record, made once for
+    every table (made per table, each day's records were read again for each of the 24). For
+    Client, the newest of each person's client records that changed, which is their row only
+    if no other of their records is newer."""
+    by_class = {t.cls: t for t in MODEL.tables.values()}
+    values = " ".join(str(date_literal(d)) for d in days)
+    sparql = (f"SELECT ?s ?type ?doc ?piiDoc ?pid WHERE {{ VALUES ?day {{ {values} }} "
+              f"GRAPH ?g {{ ?s <{UPDATED_ON}> ?day ; <{RDF_TYPE}> ?type ; <{FIELDS}> ?doc }} "
+              f"OPTIONAL {{ GRAPH ?g {{ ?s <{HMIS}PersonalID> ?pid }} }} {_PII_DOCUMENT} }}")
+    found: dict[str, dict[str, Record]] = defaultdict(dict)
     for row in store.select(sparql, graphs=graphs):
-        documents = [row["doc"].value, *([row["piiDoc"].value] if "piiDoc" in row else [])]
-        records[row["s"].value] = record_from_documents(table, documents, row["pid"].value if "pid" in row else None)
+        table = by_class.get(row["type"].value)
+        if table is not None:
+            found[table.name][row["s"].value] = _record(table, row)
+    return {name: _one_per_key(t, found[name]) for name, t in MODEL.tables.items() if name != "Export"}
+
+
+# a record's PII document, in the PII graph beside its own (only client records have one)
+_PII_DOCUMENT = (f'BIND(IRI(CONCAT(STR(?g), "{iris.PII_SUFFIX}")) AS ?pg) '
+                 f'OPTIONAL {{ GRAPH ?pg {{ ?s <{FIELDS}> ?piiDoc }} }}')
+
+
+def _record(table: Table, row: Row) -> Record:
+    documents = [row["doc"].value, *([row["piiDoc"].value] if "piiDoc" in row else [])]
+    return record_from_documents(table, documents, row["pid"].value if "pid" in row else None)
+
+
+def _one_per_key(table: Table, records: dict[str, Record]) -> list[Record]:
+    """One record per key, the most recently updated (a person's client records share one),
+    sorted by key."""
     by_key: dict[str, Record] = {}
     for subject in sorted(records):
         record = records[subject]

@@ -5,10 +5,13 @@ STRSTARTS and ranges scan. A client record therefore carries normalized name key
 their short prefixes, the SSN's last four digits and the dedup blocking keys. They
 derive from names, SSN and DOB, so they sit in the PII graph beside them and are hidden
 wherever PII is. Its durable ClientID is not personal and sits in the record's graph.
+Every record carries the day of its DateUpdated (`ext:updatedOn`), so the records changed
+in a window are a lookup per day rather than a scan of every DateUpdated.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 import unicodedata
@@ -18,13 +21,14 @@ import pyoxigraph as ox
 
 from hmis_ld.dedup import blocking_keys
 from hmis_ld.model.schema import EXT, Table
-from hmis_ld.model.values import Value
+from hmis_ld.model.values import Value, date_literal
 
 PREFIX_LENGTH = 4
 NAME_KEYS = {"FirstName": "firstName", "LastName": "lastName"}
 SSN_LAST4 = EXT + "ssnLast4"
 BLOCKING_KEY = EXT + "blockingKey"
 CLIENT_ID = EXT + "clientID"
+UPDATED_ON = EXT + "updatedOn"
 
 
 def client_id(subject: str) -> str:
@@ -53,9 +57,13 @@ def ssn_last4(ssn: str) -> str | None:
 
 def derived_quads(table: Table, record: Mapping[str, Value], subject: ox.NamedNode, graph: ox.NamedNode,
                   pii_graph: ox.NamedNode) -> list[ox.Quad]:
+    updated = record.get("DateUpdated")
+    quads: list[ox.Quad] = []
+    if isinstance(updated, dt.datetime):
+        quads.append(ox.Quad(subject, ox.NamedNode(UPDATED_ON), date_literal(updated.date()), graph))
     if table.name != "Client":
-        return []
-    quads = [ox.Quad(subject, ox.NamedNode(CLIENT_ID), ox.Literal(client_id(subject.value)), graph)]
+        return quads
+    quads.append(ox.Quad(subject, ox.NamedNode(CLIENT_ID), ox.Literal(client_id(subject.value)), graph))
     quads += [ox.Quad(subject, ox.NamedNode(BLOCKING_KEY), ox.Literal(key), pii_graph)
               for key in sorted(blocking_keys(record))]
     for field in NAME_KEYS:

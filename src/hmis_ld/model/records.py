@@ -25,7 +25,7 @@ from functools import cache
 import pyoxigraph as ox
 
 from hmis_ld.model import iris
-from hmis_ld.model.derived import derived_quads
+from hmis_ld.model.derived import UPDATED_ON, derived_quads
 from hmis_ld.model.schema import EXT, RDF_TYPE, RESTATED, Table
 from hmis_ld.model.values import FROM_LEXICAL, Value, to_literal
 from hmis_ld.store.base import Term
@@ -34,6 +34,9 @@ _TYPE = ox.NamedNode(RDF_TYPE)
 FIELDS = EXT + "fields"
 _FIELDS = ox.NamedNode(FIELDS)
 _JSON = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#JSON")
+# Predicates that repeat a record's own fields for faster reads (its documents, the day of its
+# DateUpdated): not part of the record as JSON-LD and Turtle show it.
+READ_COPIES = frozenset({FIELDS, UPDATED_ON})
 # Merging and splitting persons relabel PersonalID triples in place (service.identity), so
 # documents leave PersonalID out and readers take it from its triple.
 RELABELLED = "PersonalID"

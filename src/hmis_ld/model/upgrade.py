@@ -9,7 +9,9 @@ facts a store lacks. Both only add, and can run again after a crash. Stores writ
 a merged person pointed straight at its survivor (`identity.MERGED_INTO`) would resolve a
 PersonalID merged twice to a person merged away; `flatten_merges` re-points such persons.
 Stores written before deleted records lost their parent -> child links would show deleted
-enrollments in the scenarios; `drop_dead_links` removes those links.
+enrollments in the scenarios; `drop_dead_links` removes those links. Stores written before
+records carried the day of their DateUpdated (`derived.UPDATED_ON`) would export no change;
+`add_updated_days` writes those days.
 """
 
 from __future__ import annotations
@@ -20,9 +22,10 @@ from collections.abc import Callable, Iterator
 import pyoxigraph as ox
 
 from hmis_ld.model import iris
+from hmis_ld.model.derived import UPDATED_ON
 from hmis_ld.model.identity import MERGED_INTO
 from hmis_ld.model.records import FIELDS, document_quads
-from hmis_ld.model.schema import HMIS, MODEL, RDF_TYPE
+from hmis_ld.model.schema import HMIS, MODEL, RDF_TYPE, XSD
 from hmis_ld.store import Store
 from hmis_ld.store.base import ParentFact
 
@@ -82,6 +85,24 @@ def add_restated(store: Store) -> dict[str, int]:
     return added
 
 
+def missing_updated_days(store: Store) -> bool:
+    """Records with a DateUpdated but no day of it at all: a store from before the days."""
+    return store.ask(f"ASK {{ ?s <{HMIS}DateUpdated> ?d }}") and not store.ask(f"ASK {{ ?s <{UPDATED_ON}> ?d }}")
+
+
+def add_updated_days(store: Store) -> int:
+    """Write the day of each record's DateUpdated beside it, a graph per transaction (one for
+    the whole store would hold every new quad in memory); returns in how many graphs."""
+    done = 0
+    for graph in store.graph_names():
+        where = f"GRAPH <{graph}> {{ ?s <{HMIS}DateUpdated> ?updated FILTER NOT EXISTS {{ ?s <{UPDATED_ON}> ?day }} }}"
+        if store.ask(f"ASK {{ {where} }}"):
+            store.update(f"INSERT {{ GRAPH <{graph}> {{ ?s <{UPDATED_ON}> ?day }} }} WHERE {{ {where} "
+                         f"BIND(STRDT(SUBSTR(STR(?updated), 1, 10), <{XSD}date>) AS ?day) }}")
+            done += 1
+    return done
+
+
 _CHAIN = f"GRAPH <{iris.PERSONS}> {{ ?a <{MERGED_INTO}> ?b . ?b <{MERGED_INTO}> ?c }}"
 
 
@@ -131,4 +152,5 @@ def drop_dead_links(store: Store) -> bool:
 
 def outdated(store: Store) -> bool:
     """The store lacks something this version writes, or holds what it no longer does."""
-    return needs_documents(store) or bool(missing_restated(store)) or chained_merges(store) or dead_links(store)
+    return (needs_documents(store) or bool(missing_restated(store)) or missing_updated_days(store)
+            or chained_merges(store) or dead_links(store))
