@@ -276,7 +276,7 @@ def _csv_export() -> dict[str, list[dict[str, object]]]:
     # of their DateUpdated; the EntryDate and ExitDate filters need every enrollment and exit
     days = _days(since, until) if personal_id is None and entry_from is None and exit_to is None else None
     if days is None:
-        tables = {name: read_table(store, t, graphs, personal_ids=None if personal_id is None else [personal_id])
+        tables = {name: read_table(store, t, graphs, personal_id=personal_id)
                   for name, t in MODEL.tables.items() if name != "Export"}
     else:
         tables = read_changed(store, graphs, days)

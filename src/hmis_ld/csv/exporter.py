@@ -27,15 +27,15 @@ Record = dict[str, Value]
 
 
 def read_table(store: Store, table: Table, graphs: Sequence[str] | None = None, *,
-               personal_ids: Sequence[str] | None = None) -> list[Record]:
-    """Every record of a table visible in `graphs`, one per key, sorted by key; only those of
-    `personal_ids` if given and the table has a PersonalID. Records come from their documents
-    (`ext:fields`, the PII graph's beside the record graph's): a row per record, where reading
-    the fields took a row per field. Each pattern names its graph (see docs/authorization.md on
-    what a dataset costs)."""
+               personal_id: str | None = None) -> list[Record]:
+    """Every record of a table visible in `graphs`, one per key, sorted by key; only one
+    person's if `personal_id` is given and the table has a PersonalID. Records come from their
+    documents (`ext:fields`, the PII graph's beside the record graph's): a row per record,
+    where reading the fields took a row per field. Each pattern names its graph (see
+    docs/authorization.md on what a dataset costs)."""
     has_pid = RELABELLED in table.by_name
-    person = (f"VALUES ?pid {{ {' '.join(str(ox.Literal(p)) for p in personal_ids)} }} "
-              f"GRAPH ?g {{ ?s <{HMIS}PersonalID> ?pid }}") if personal_ids is not None and has_pid else ""
+    person = f"VALUES ?pid {{ {ox.Literal(personal_id)} }} GRAPH ?g {{ ?s <{HMIS}PersonalID> ?pid }}" \
+        if personal_id is not None and has_pid else ""
     pid = f"OPTIONAL {{ GRAPH ?g {{ ?s <{HMIS}PersonalID> ?pid }} }}" if has_pid and not person else ""
     pii = _PII_DOCUMENT if table.has_pii else ""
     sparql = (f"SELECT ?s ?doc ?piiDoc ?pid WHERE {{ {person} GRAPH ?g {{ ?s <{RDF_TYPE}> <{table.cls}> ; "
