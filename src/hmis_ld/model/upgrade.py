@@ -100,6 +100,8 @@ def add_updated_days(store: Store) -> int:
             store.update(f"INSERT {{ GRAPH <{graph}> {{ ?s <{UPDATED_ON}> ?day }} }} WHERE {{ {where} "
                          f"BIND(STRDT(SUBSTR(STR(?updated), 1, 10), <{XSD}date>) AS ?day) }}")
             done += 1
+    if done:
+        store.optimize()
     return done
 
 
