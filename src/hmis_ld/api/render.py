@@ -9,10 +9,10 @@ from flask import Response, current_app, json, request
 
 from hmis_ld.api import params
 from hmis_ld.authz import Access
-from hmis_ld.model import MODEL, iris
+from hmis_ld.model import MODEL
 from hmis_ld.model.jsonld import CONTEXT_PATH, record_jsonld
 from hmis_ld.model.records import READ_COPIES, Placement
-from hmis_ld.service.records import RecordView
+from hmis_ld.service.records import RecordView, document_graphs
 from hmis_ld.store import Store
 
 JSON = "application/json"
@@ -43,9 +43,9 @@ def record_turtle(store: Store, view: RecordView, access: Access) -> str:
     """The record's own triples (not its children's links to it or the facts they restate
     on it, nor the copies of its fields kept for reading)."""
     skipped = ", ".join(f"<{p}>" for p in sorted({*MODEL.ownership.on_parents, *READ_COPIES}))
-    graphs = (graph := dict(view.subjects)[view.primary], iris.pii_graph(graph))
+    graphs = document_graphs(view.table, dict(view.subjects)[view.primary])
     triples = store.construct(
-        f"CONSTRUCT {{ <{view.primary}> ?p ?o }} WHERE {{ VALUES ?g {{ <{graphs[0]}> <{graphs[1]}> }} "
+        f"CONSTRUCT {{ <{view.primary}> ?p ?o }} WHERE {{ VALUES ?g {{ {' '.join(f'<{g}>' for g in graphs)} }} "
         f"GRAPH ?g {{ <{view.primary}> ?p ?o }} FILTER(?p NOT IN ({skipped})) }}",
         graphs=access.dataset(store, within=graphs),
     )

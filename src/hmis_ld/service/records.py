@@ -137,7 +137,7 @@ def _found_documents(store: Store, table: Table, located: Mapping[str, tuple[str
     steps."""
     union = access.union
     places = [(s, g) for s in sorted(located)
-              for g in ((located[s][1],) if union else _document_graphs(table, located[s][1]))]
+              for g in ((located[s][1],) if union else document_graphs(table, located[s][1]))]
     dataset = access.dataset(store, within=[g for _, g in places])
     rows = " ".join(f"(<{s}> {'' if union else f'<{g}> '}{n})" for n, (s, g) in enumerate(places))
     # an OPTIONAL inside GRAPH ?g would be evaluated on its own, in every graph (seconds)
@@ -154,8 +154,9 @@ def _found_documents(store: Store, table: Table, located: Mapping[str, tuple[str
     return documents
 
 
-def _document_graphs(table: Table, graph: str) -> tuple[str, ...]:
-    """The graphs a record's documents are in: its own, and its PII graph if it has PII fields."""
+def document_graphs(table: Table, graph: str) -> tuple[str, ...]:
+    """The graphs a record's triples and documents are in: its own, and its PII graph if it
+    has PII fields."""
     return (graph, iris.pii_graph(graph)) if table.has_pii else (graph,)
 
 
