@@ -66,6 +66,38 @@ def test_export_of_changes_gives_a_person_the_row_of_their_newest_client_record(
     assert row["NameSuffix"] == "Jr." and row["FirstName"] == clients[1]["FirstName"]
 
 
+def test_list_pages_show_the_newest_client_record_the_caller_may_see(app, admin, demo_csv: Path) -> None:
+    """A page shows each person once, as their newest client record; a reader of one project
+    sees the record of that project, however new the others are."""
+    clients = {c["PersonalID"]: c for c in read_rows(demo_csv / "Client.csv")}
+    projects: dict[str, set[str]] = {}
+    for e in read_rows(demo_csv / "Enrollment.csv"):
+        projects.setdefault(e["PersonalID"], set()).add(e["ProjectID"])
+    a = next(pid for pid, ps in projects.items() if len(ps) == 1)
+    (project,) = projects[a]
+    b = next(pid for pid, ps in projects.items() if project not in ps and clients[pid]["LastName"])
+    assert admin.post("/api/v1/persons/merge", json={"survivor": a, "merged": b}).status_code == 200
+    records = [admin.get(f"/api/v1/clientrecords/{c}").get_json()
+               for c in admin.get(f"/api/v1/persons/{a}").get_json()["ClientIDs"]]
+    newer = next(r for r in records if r["FirstName"] == clients[b]["FirstName"])
+    assert admin.patch(f"/api/v1/clientrecords/{newer['ClientID']}", json={"NameSuffix": "Jr."}).status_code == 200
+    reader = signed_in(app, "one-project", (f"project:{project}:read", "pii:read"))
+
+    def listed(client, path: str, body: dict | None = None) -> dict:
+        response = client.post(path, json=body) if body else client.get(path)
+        assert response.status_code == 200, response.get_json()
+        page = response.get_json()
+        entries = page[0]["matchedClients"] if body else page["clients"]
+        (entry,) = [c for c in entries if c["PersonalID"] == a]
+        return entry
+
+    for client, first, suffix in ((admin, clients[b]["FirstName"], "Jr."), (reader, clients[a]["FirstName"], None)):
+        entry = listed(client, f"/api/v1/project/{project}/clients?limit=500")
+        assert (entry["FirstName"], entry.get("NameSuffix")) == (first, suffix)
+    entry = listed(admin, "/api/v1/client/search?limit=500", {"LastName": clients[b]["LastName"]})
+    assert (entry["FirstName"], entry.get("NameSuffix")) == (clients[b]["FirstName"], "Jr.")
+
+
 def test_uncertain_match_creates_and_queues_a_review_then_accept_merges(admin) -> None:
     pid = admin.post("/api/v1/client", json=NEW_PERSON).get_json()["PersonalID"]
     typo = {**NEW_PERSON, "FirstName": "Margarite", "LastName": "Okonkwo", "SSN": "", "SSNDataQuality": 99}
