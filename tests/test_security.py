@@ -290,6 +290,25 @@ def test_without_pii_grant_and_for_researchers_no_direct_identifiers(app, demo: 
         assert client.post("/api/v1/client/search", json={"SSN": demo.clients[pid]["SSN"]}).status_code == 404
 
 
+def test_a_project_reader_sees_a_person_with_the_enrollments_of_its_project_alone(app, demo: Demo,
+                                                                                  demo_csv: Path) -> None:
+    """Scenario 8 lists each person with their enrollments in the projects of a funder: for a
+    reader of one project, that project's alone, though the person's other client records link
+    to enrollments in other projects of the funder."""
+    funders = [f for f in read_rows(demo_csv / "Funder.csv") if not f["DateDeleted"]]
+    code = next(f["Funder"] for f in funders if f["ProjectID"] == demo.project)
+    funded = {f["ProjectID"] for f in funders if f["Funder"] == code}
+    live = [e for e in demo.enrollments if not e["DateDeleted"] and e["ProjectID"] in funded]
+    expected = defaultdict(set)
+    for e in live:
+        if e["ProjectID"] == demo.project:
+            expected[e["PersonalID"]].add(e["EnrollmentID"])
+    assert {e["PersonalID"] for e in live if e["ProjectID"] != demo.project} & set(expected)
+    reader = signed_in(app, "one-project-lister", (f"project:{demo.project}:read", "pii:read"))
+    got = reader.get(f"/api/v1/clients?Funder={code}&limit=500").get_json()["clients"]
+    assert {c["PersonalID"]: {e["EnrollmentID"] for e in c["Enrollments"]} for c in got} == expected
+
+
 def test_a_system_wide_reader_without_pii_sees_everything_else_a_full_reader_sees(app, demo: Demo) -> None:
     """Their dataset lists every record graph, so each read names the graphs it looks in: a
     pattern left outside one is looked up in each graph, and one named wrongly finds nothing."""
