@@ -33,6 +33,7 @@ from hmis_ld.validation import Finding, RecordValidator
 # Set by the server, never by a request body.
 SYSTEM_FIELDS = ("DateCreated", "DateUpdated", "UserID", "DateDeleted", "ExportID")
 API_EXPORT_ID = "hmis-ld-api"
+CLIENT = MODEL.tables["Client"]
 
 
 @dataclass
@@ -70,8 +71,16 @@ def read_records(store: Store, table: Table, keys: list[str], access: Access) ->
         return {}
     if table.name != "Client":
         return _views(table, _found_documents(store, table, _locate(store, table, keys), access))
-    resolved, person_of = resolve_with_records(store, keys)
-    views = _views(table, _client_documents(store, person_of, access))
+    return client_views(store, keys, resolve_with_records(store, keys), access)
+
+
+def client_views(store: Store, keys: list[str], resolution: tuple[dict[str, str], dict[str, str]],
+                 access: Access) -> dict[str, RecordView]:
+    """read_records for clients whose PersonalIDs are already resolved (resolve_with_records),
+    so a page that also reads the persons' other records can resolve once and run both reads
+    at the same time."""
+    resolved, person_of = resolution
+    views = _views(CLIENT, _client_documents(store, person_of, access))
     return {k: views[resolved[k]] for k in keys if resolved[k] in views}
 
 
@@ -165,7 +174,7 @@ def _client_documents(store: Store, person_of: dict[str, str], access: Access) -
     on every record of the person, the link only on client records); their documents then
     come from the caller's dataset, each from the graph its IRI names."""
     located = {s: (pid, iris.client_record_graph(s)) for s, pid in person_of.items()}
-    return _found_documents(store, MODEL.tables["Client"], located, access, client_views=True)
+    return _found_documents(store, CLIENT, located, access, client_views=True)
 
 
 def _views(table: Table, documents: list[_Document]) -> dict[str, RecordView]:
@@ -371,11 +380,11 @@ class RecordWriter:
 
     def _client_copy(self, personal_id: str, graph: str, access: Access) -> list[ox.Quad]:
         """An enrollment's project holds its own record of the client (copied from the newest one)."""
-        client = self._visible(MODEL.tables["Client"], personal_id, access, "PersonalID")
+        client = self._visible(CLIENT, personal_id, access, "PersonalID")
         if any(g == graph for _, g in client.subjects):
             return []
         placement = Placement(self.source, graph)
-        return [*record_quads(MODEL.tables["Client"], self._whole(client, access), placement),
+        return [*record_quads(CLIENT, self._whole(client, access), placement),
                 person_link_quad(placement, personal_id)]
 
 
