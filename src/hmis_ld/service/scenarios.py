@@ -15,7 +15,6 @@ import datetime as dt
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 
@@ -27,6 +26,7 @@ from hmis_ld.model.derived import PREFIX_LENGTH, SSN_LAST4, name_key, prefix_iri
 from hmis_ld.model.schema import EXT, RDF_TYPE
 from hmis_ld.model.values import Value, date_literal, datetime_literal
 from hmis_ld.resources import resource_path
+from hmis_ld.service.concurrency import READS
 from hmis_ld.service.identity import resolve_with_records
 from hmis_ld.service.paging import Page, PageOf, paged
 from hmis_ld.service.records import (
@@ -41,8 +41,6 @@ from hmis_ld.store import Row, Store
 
 XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 PROJECT = MODEL.tables["Project"]
-# reads a request runs at the same time as its own (pyoxigraph's Store is safe across threads)
-_QUERIES = ThreadPoolExecutor(max_workers=4, thread_name_prefix="hmis-ld-read")
 
 
 @cache
@@ -239,11 +237,10 @@ class Scenarios:
         project_in = {iris.graph_of_project(project): project for project in funded}
         of_record = {s: (pid, project_in[g]) for s, pid in resolution[1].items()
                      if (g := iris.client_record_graph(s)) in project_in}
-        # Oxigraph lets go of the GIL while it evaluates: the two reads overlap
-        # (clients Funder=3 at 100k: 3.5 -> 2.6 ms for both)
-        enrolling = _QUERIES.submit(self._select, "client_enrollments", access,
+        # the two reads overlap (clients Funder=3 at 100k: 3.5 -> 2.6 ms for both)
+        enrolling = READS.submit(self._select, "client_enrollments", access,
                                     among=("client g", _client_records(of_record)), **dates)
-        clients = client_views(self.store, result.items, resolution, access)
+        clients = client_views(self.store, result.items, resolution, access, halves=False)
         enrolled = enrolling.result()
         used = {of_record[r["client"].value][1] for r in enrolled}
         names = _project_names(read_found(self.store, PROJECT, {p: funded[p] for p in used}, access))
