@@ -23,8 +23,9 @@ from hmis_ld.model import HMIS, iris
 from hmis_ld.model.derived import CLIENT_ID
 from hmis_ld.model.identity import MERGED_INTO, PERSON_CLASS, PERSON_LINK
 from hmis_ld.model.schema import EXT, RDF_TYPE, XSD
+from hmis_ld.service.concurrency import in_halves
 from hmis_ld.service.problems import Conflict, FieldProblem, Invalid, NotFound
-from hmis_ld.store import Store
+from hmis_ld.store import Row, Store
 
 DO_NOT_LINK = EXT + "doNotLink"
 EVENT = EXT + "IdentityEvent"
@@ -52,12 +53,15 @@ def resolve_with_records(store: Store, personal_ids: Sequence[str]) -> tuple[dic
     person has a survivor, one hop away (MERGED_INTO), whose PersonalID to look up."""
     if not personal_ids:
         return {}, {}
-    values = " ".join(_lit(p) for p in personal_ids)
-    rows = store.select(
-        f"SELECT ?asked ?now ?record WHERE {{ VALUES ?asked {{ {values} }} GRAPH <{P}> {{ "
-        f"?asker <{HMIS}PersonalID> ?asked . "
-        f"OPTIONAL {{ ?asker <{MERGED_INTO}> ?last . ?last <{HMIS}PersonalID> ?now }} "
-        f"BIND(COALESCE(?last, ?asker) AS ?person) OPTIONAL {{ ?record <{PERSON_LINK}> ?person }} }} }}")
+
+    def select(part: Sequence[str]) -> list[Row]:
+        return list(store.select(
+            f"SELECT ?asked ?now ?record WHERE {{ VALUES ?asked {{ {' '.join(map(_lit, part))} }} GRAPH <{P}> {{ "
+            f"?asker <{HMIS}PersonalID> ?asked . "
+            f"OPTIONAL {{ ?asker <{MERGED_INTO}> ?last . ?last <{HMIS}PersonalID> ?now }} "
+            f"BIND(COALESCE(?last, ?asker) AS ?person) OPTIONAL {{ ?record <{PERSON_LINK}> ?person }} }} }}"))
+
+    rows = in_halves(personal_ids, select)
     resolved: dict[str, str] = {}
     records: dict[str, str] = {}
     for r in rows:
