@@ -55,8 +55,9 @@ def resolve_with_records(store: Store, personal_ids: Sequence[str]) -> tuple[dic
         return {}, {}
 
     def select(part: Sequence[str]) -> list[Row]:
+        values = " ".join(map(_lit, part))
         return list(store.select(
-            f"SELECT ?asked ?now ?record WHERE {{ VALUES ?asked {{ {' '.join(map(_lit, part))} }} GRAPH <{P}> {{ "
+            f"SELECT ?asked ?now ?record WHERE {{ VALUES ?asked {{ {values} }} GRAPH <{P}> {{ "
             f"?asker <{HMIS}PersonalID> ?asked . "
             f"OPTIONAL {{ ?asker <{MERGED_INTO}> ?last . ?last <{HMIS}PersonalID> ?now }} "
             f"BIND(COALESCE(?last, ?asker) AS ?person) OPTIONAL {{ ?record <{PERSON_LINK}> ?person }} }} }}"))

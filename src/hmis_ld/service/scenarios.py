@@ -239,7 +239,7 @@ class Scenarios:
                      if (g := iris.client_record_graph(s)) in project_in}
         # the two reads overlap (clients Funder=3 at 100k: 3.5 -> 2.6 ms for both)
         enrolling = READS.submit(self._select, "client_enrollments", access,
-                                    among=("client g", _client_records(of_record)), **dates)
+                                 among=("client g", _client_records(of_record)), **dates)
         clients = client_views(self.store, result.items, resolution, access, halves=False)
         enrolled = enrolling.result()
         used = {of_record[r["client"].value][1] for r in enrolled}
