@@ -98,6 +98,26 @@ def test_list_pages_show_the_newest_client_record_the_caller_may_see(app, admin,
     assert (entry["FirstName"], entry.get("NameSuffix")) == (clients[b]["FirstName"], "Jr.")
 
 
+def test_every_answer_that_shows_a_persons_identifiers_is_an_audited_read(admin) -> None:
+    """Matching candidates, a client record by ClientID, and an intake that finds the person
+    already held all return names, SSN and DOB: each adds a read entry naming the person."""
+    pid = admin.post("/api/v1/client", json=NEW_PERSON).get_json()["PersonalID"]
+
+    def reads() -> int:
+        entries = admin.get(f"/api/v1/audit?record={pid}&user=admin&limit=500").get_json()["entries"]
+        return sum(e["operation"] == "read" for e in entries)
+
+    client_id = admin.get(f"/api/v1/persons/{pid}").get_json()["ClientIDs"][0]
+    calls = [lambda: admin.post("/api/v1/client/match", json=NEW_PERSON),
+             lambda: admin.get(f"/api/v1/clientrecords/{client_id}"),
+             lambda: admin.post("/api/v1/client", json=NEW_PERSON)]
+    for call in calls:
+        before = reads()
+        response = call()
+        assert response.status_code == 200 and NEW_PERSON["SSN"] in response.get_data(as_text=True)
+        assert reads() == before + 1
+
+
 def test_uncertain_match_creates_and_queues_a_review_then_accept_merges(admin) -> None:
     pid = admin.post("/api/v1/client", json=NEW_PERSON).get_json()["PersonalID"]
     typo = {**NEW_PERSON, "FirstName": "Margarite", "LastName": "Okonkwo", "SSN": "", "SSNDataQuality": 99}

@@ -270,6 +270,12 @@ def test_sparql_cannot_count_ask_or_reach_hidden_graphs(app, demo: Demo) -> None
     assert ask(f"ASK FROM <{own}> {{ ?s ?p ?o }}")["boolean"] is True
     graphs = {b["g"]["value"] for b in ask("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")["results"]["bindings"]}
     assert hidden_graph not in graphs and not any(g.endswith(("persons", "audit", "accounts")) for g in graphs)
+    # identifiers are read where each read is audited, not here, even with pii:read
+    assert own in graphs and not any(g.endswith(":pii") for g in graphs)
+    visible = demo.clients[demo.client]
+    assert ask(f'ASK {{ GRAPH ?g {{ ?c <{hmis}SSN> "{visible["SSN"]}" }} }}')["boolean"] is False
+    assert client.post("/api/v1/sparql", data=f"ASK FROM <{own}:pii> {{ ?s ?p ?o }}",
+                       content_type="application/sparql-query").status_code == 400
     people = ask(f"SELECT DISTINCT ?pid WHERE {{ ?p <{hmis}hasProjectEnrollment>/<{hmis}PersonalID> ?pid }}")
     assert {b["pid"]["value"] for b in people["results"]["bindings"]} <= demo.visible
     clients = ask(f"SELECT (COUNT(DISTINCT ?pid) AS ?n) WHERE {{ ?c a <{hmis}Client> ; <{hmis}PersonalID> ?pid }}")
@@ -404,6 +410,11 @@ def test_writes_and_pii_reads_are_audited_without_values(app, demo: Demo) -> Non
     assert all(e["UserID"] == "worker2" and pid in e["records"] for e in entries)
     read = next(e for e in entries if e["operation"] == "read")
     assert "SSN" in read["fields"] or "FirstName" in read["fields"]
+    # a page of scenario 8 shows names and DOB alone, and its entry says so
+    assert pid in {c["PersonalID"] for c in worker.get("/api/v1/clients?limit=500").get_json()["clients"]}
+    after = auditor.get(f"/api/v1/audit?record={pid}&user=worker2").get_json()["entries"]
+    (page_read,) = [e for e in after if e not in entries]
+    assert page_read["operation"] == "read" and set(page_read["fields"]) == {"FirstName", "LastName", "DOB"}
     text = json.dumps(entries)
     assert demo.clients[pid]["LastName"] not in text and "IV" not in text.split('"fields"')[0]
     assert worker.get("/api/v1/audit").status_code == 403

@@ -206,7 +206,7 @@ def clients() -> Response:
         current_access(), params.page(), funder=params.int_arg("Funder", FUNDERS),
         project_type=params.int_arg("ProjectType", PROJECT_TYPES), entry_from=params.date_arg("EntryDate"),
         exit_to=params.date_arg("ExitDate"), as_of=as_of)
-    record_pii_read(view for view, _ in page.items)
+    record_pii_read((view for view, _ in page.items), shown=PERSON_FIELDS)
     out = []
     for view, enrollments in page.items:
         person = {k: format_json(view.record[k]) for k in PERSON_FIELDS if k in view.record}

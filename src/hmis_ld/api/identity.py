@@ -9,6 +9,7 @@ from hmis_ld.api import params, render
 from hmis_ld.api.auth import require
 from hmis_ld.api.context import current_access, services
 from hmis_ld.api.schemas import patch_schema
+from hmis_ld.api.trail import record_pii_read
 from hmis_ld.dedup import describe_method
 from hmis_ld.model import MODEL
 from hmis_ld.service.dedup import Intake
@@ -21,7 +22,10 @@ CLIENT = MODEL.tables["Client"]
 
 
 def intake_response(intake: Intake) -> Response:
-    """201 for a new client record, 200 when the caller's project already holds this person."""
+    """201 for a new client record, 200 when the caller's project already holds this person: a
+    read of that person's identifiers, audited as one."""
+    if not intake.created:
+        record_pii_read([intake.view])
     extra: dict[str, object] = {"match": {"grade": intake.grade, "review": intake.review}}
     if intake.warnings:
         extra["warnings"] = [w.__dict__ for w in intake.warnings]
@@ -43,9 +47,11 @@ def client_match() -> Response:
     matches = services().dedup.match_body(request.get_json(silent=True), current_access())
     views = read_records(services().store, CLIENT, [str(m.personal_id) for m in matches if m.personal_id],
                          current_access())
+    shown = [m for m in matches if m.personal_id in views]
+    record_pii_read(views[str(m.personal_id)] for m in shown)
     return render.json_response({"candidates": [
         {"grade": m.grade, "score": round(m.score, 4), "evidence": dict(m.evidence), "rules": list(m.rules),
-         "client": views[m.personal_id].json()} for m in matches if m.personal_id in views]})
+         "client": views[str(m.personal_id)].json()} for m in shown]})
 
 
 @blp.route("/dedup/method", methods=["GET"])
@@ -150,6 +156,7 @@ def _client_record(client_id: str) -> RecordView:
 @blp.doc(summary="One client record by its durable ClientID")
 def client_record(ClientID: str) -> Response:
     view = _client_record(ClientID)
+    record_pii_read([view])
     return render.record_response(view, services().store, current_access(), extra={"ClientID": ClientID})
 
 

@@ -1,10 +1,10 @@
 """SPARQL for researchers: read-only queries over exactly the caller's graphs.
 
-The caller's graphs are the query's dataset, so GRAPH, COUNT and ASK cannot see past
-them. Oxigraph lets a query's own FROM / FROM NAMED replace the dataset it is given, so
-those may only name the caller's graphs: any other IRI is refused with the same answer
-whether that graph exists or not. SERVICE (which would make the server fetch URLs) and
-updates are refused.
+The caller's graphs, without the PII graphs, are the query's dataset, so GRAPH, COUNT and
+ASK cannot see past them: names, SSN and DOB are read through the endpoints that audit each
+read. Oxigraph lets a query's own FROM / FROM NAMED replace the dataset it is given, so those
+may only name those graphs: any other IRI is refused with the same answer whether that graph
+exists or not. SERVICE (which would make the server fetch URLs) and updates are refused.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from rdflib.plugins.sparql.parser import parseQuery
 from hmis_ld.api.auth import require
 from hmis_ld.api.context import current_access, services
 from hmis_ld.authz import SYSTEM_GRAPHS
+from hmis_ld.model import iris
 from hmis_ld.service.problems import FieldProblem, Invalid
 
 blp = Blueprint("sparql", __name__, url_prefix="/api/v1", description="SPARQL 1.1 query over your graphs")
@@ -53,8 +54,8 @@ def sparql() -> Response:
         raise Invalid([FieldProblem("query", None, "SERVICE is not allowed")], status=400)
     store = services().store
     graphs = current_access().dataset(store)
-    if graphs is None:
-        graphs = [g for g in store.graph_names() if g not in SYSTEM_GRAPHS]
+    graphs = [g for g in (store.graph_names() if graphs is None else graphs)
+              if g not in SYSTEM_GRAPHS and not g.endswith(iris.PII_SUFFIX)]
     if not set(named) <= set(graphs):
         raise Invalid([FieldProblem("query", None, "FROM and FROM NAMED may only name your graphs")], status=400)
     try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 import pyoxigraph as ox
 from flask import Response
@@ -72,14 +72,20 @@ def trail() -> Response:
     return render.list_response({"entries": ordered}, result.next_offset)
 
 
-def record_pii_read(views: Iterable[RecordView]) -> None:
-    """Reads that return names, SSN or DOB are audited (who read which client, which fields).
-    A read names records by key only: a view may merge a person's records from several
-    projects, and each quad of the entry costs the response time (about 20 us at 100k)."""
-    access = current_access()
-    returned = [v for v in views if any(f.pii and f.name in v.record for f in v.table.fields)]
-    if not returned:
-        return
-    fields = {f.name for v in returned for f in v.table.fields if f.pii and f.name in v.record}
-    services().store.extend(audit.entry(access, "read", returned[0].table.name,
-                                        [(None, v.key) for v in returned], fields))
+def record_pii_read(views: Iterable[RecordView], shown: Collection[str] | None = None) -> None:
+    """Reads that return names, SSN or DOB are audited (who read which client, which fields;
+    `shown`: the fields the answer shows, when not whole records). A read names records by key
+    only: a view may merge a person's records from several projects, and each quad of the
+    entry costs the response time (about 20 us at 100k)."""
+    keys: dict[str, None] = {}  # a person on two rows of a page is read once
+    fields: set[str] = set()
+    table = ""
+    for view in views:
+        names = {f.name for f in view.table.fields if f.pii and f.name in view.record}
+        names &= set(view.record if shown is None else shown)
+        if names:
+            keys[view.key] = None
+            fields |= names
+            table = view.table.name
+    if keys:
+        services().store.extend(audit.entry(current_access(), "read", table, [(None, k) for k in keys], fields))
