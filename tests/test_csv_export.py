@@ -32,22 +32,23 @@ def test_export_writes_every_file_in_spec_column_order(testkit_store: EmbeddedSt
     assert {r["ExportID"] for r in read_rows(tmp_path / "Enrollment.csv")} == {export_id}
 
 
+def _normalized(columns: list[dict[str, str]], rows: list[dict[str, str]]) -> dict[str, dict[str, object]]:
+    """Rows by key, each the spec's columns (but the export's own timestamps) in comparable form."""
+    types = {c["Name"]: c["Type"] for c in columns}
+    compared = [c["Name"] for c in columns if c["Name"] not in EXPORT_TIME_COLUMNS]
+    key = columns[0]["Name"]
+    return {r[key]: {c: _normal(types[c], (r.get(c) or "").strip()) for c in compared} for r in rows}
+
+
 def test_testkit_round_trips(testkit: Path, testkit_store: EmbeddedStore, shared: Path, tmp_path: Path) -> None:
     export_csv(testkit_store, tmp_path)
     spec = spec_columns(shared)
     for file, columns in spec.items():
         if file == "Export":
             continue
-        key = columns[0]["Name"]
         bad = rows_with_bad_codes(shared, testkit, file)
-        types = {c["Name"]: c["Type"] for c in columns}
-        compared = [c["Name"] for c in columns if c["Name"] not in EXPORT_TIME_COLUMNS]
-
-        def normalized(rows: list[dict[str, str]]) -> dict[str, dict[str, object]]:
-            return {r[key]: {c: _normal(types[c], (r.get(c) or "").strip()) for c in compared} for r in rows}
-
-        original = normalized([r for i, r in enumerate(read_rows(testkit / f"{file}.csv")) if i not in bad])
-        exported = normalized(read_rows(tmp_path / f"{file}.csv"))
+        original = _normalized(columns, [r for i, r in enumerate(read_rows(testkit / f"{file}.csv")) if i not in bad])
+        exported = _normalized(columns, read_rows(tmp_path / f"{file}.csv"))
         assert exported.keys() == original.keys(), file
         for k in original:
             assert exported[k] == original[k], (file, k)

@@ -11,6 +11,7 @@ import time
 from collections import defaultdict
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pyoxigraph as ox
 import pytest
@@ -171,7 +172,7 @@ def test_http_basic_only_when_enabled(demo_dump: bytes) -> None:
 
 
 class _Jwks(BaseHTTPRequestHandler):
-    keys: dict = {}
+    keys: ClassVar[dict] = {}
 
     def do_GET(self) -> None:
         body = json.dumps(self.keys).encode()

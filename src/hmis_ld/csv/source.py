@@ -8,7 +8,9 @@ import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import IO
 
 from hmis_ld.model import MODEL
 
@@ -42,13 +44,11 @@ def open_export(path: str | Path) -> tuple[dict[str, CsvFile], list[str]]:
     found: dict[str, CsvFile] = {}
     ignored: list[str] = []
     if path.is_dir():
-        members = [(p.name, (lambda p=p: open(p, "rb"))) for p in sorted(path.iterdir()) if p.is_file()]
+        members = [(p.name, partial(p.open, "rb")) for p in sorted(path.iterdir()) if p.is_file()]
     elif zipfile.is_zipfile(path):
-        archive = zipfile.ZipFile(path)
-        members = [
-            (Path(info.filename).name, (lambda info=info: archive.open(info)))
-            for info in archive.infolist() if not info.is_dir()
-        ]
+        with zipfile.ZipFile(path) as archive:
+            names = [info.filename for info in archive.infolist() if not info.is_dir()]
+        members = [(Path(member).name, (lambda member=member: _member(path, member))) for member in names]
     else:
         raise FileNotFoundError(f"{path} is neither a folder nor a .zip of HMIS CSV files")
     for name, opener in members:
@@ -58,3 +58,10 @@ def open_export(path: str | Path) -> tuple[dict[str, CsvFile], list[str]]:
         else:
             found[table] = CsvFile(table, name, opener)
     return found, ignored
+
+
+def _member(archive: Path, name: str) -> IO[bytes]:
+    """One file of a .zip, open for reading: the archive's own handle closes here, and the file
+    it shares with the member closes with the member."""
+    with zipfile.ZipFile(archive) as z:
+        return z.open(name)
