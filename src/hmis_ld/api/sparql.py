@@ -35,7 +35,7 @@ def _uses_service(query: str) -> bool:
 
 
 @blp.route("/sparql", methods=["GET", "POST"])
-@blp.doc(summary="Run a SPARQL query over the graphs you may read (scope: sparql)",
+@blp.doc(summary="Run a SPARQL query over the graphs you may read, less names, SSN and DOB (scope: sparql)",
          parameters=[{"name": "query", "in": "query", "required": False, "schema": {"type": "string"}}])
 @require("sparql")
 def sparql() -> Response:
