@@ -257,7 +257,7 @@ def client_services(PersonalID: str) -> Response:
          responses={200: {"description": "Records by file"}, **problem_responses(400)})
 def csvexport() -> Response:
     export = _csv_export()
-    pii = [f.name for f in CLIENT.fields if f.pii]
+    pii = CLIENT.pii_fields
     clients = [(None, str(c["PersonalID"])) for c in export["Client.csv"] if any(f in c for f in pii)]
     if clients:
         services().store.extend(audit.entry(current_access(), "read", "Client", clients, pii))

@@ -81,8 +81,7 @@ def record_pii_read(views: Iterable[RecordView], shown: Collection[str] | None =
     fields: set[str] = set()
     table = ""
     for view in views:
-        names = {f.name for f in view.table.fields if f.pii and f.name in view.record}
-        names &= set(view.record if shown is None else shown)
+        names = {n for n in view.table.pii_fields if n in view.record and (shown is None or n in shown)}
         if names:
             keys[view.key] = None
             fields |= names

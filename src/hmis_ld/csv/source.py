@@ -48,7 +48,7 @@ def open_export(path: str | Path) -> tuple[dict[str, CsvFile], list[str]]:
     elif zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as archive:
             names = [info.filename for info in archive.infolist() if not info.is_dir()]
-        members = [(Path(member).name, (lambda member=member: _member(path, member))) for member in names]
+        members = [(Path(member).name, partial(_member, path, member)) for member in names]
     else:
         raise FileNotFoundError(f"{path} is neither a folder nor a .zip of HMIS CSV files")
     for name, opener in members:

@@ -92,9 +92,14 @@ class Table:
         return {link.field: link for link in self.links}
 
     @cached_property
+    def pii_fields(self) -> tuple[str, ...]:
+        """Names, SSN and DOB: the fields kept in the PII graph, whose reads are audited."""
+        return tuple(f.name for f in self.fields if f.pii)
+
+    @property
     def has_pii(self) -> bool:
         """Its records then also have a document in the PII graph beside their own."""
-        return any(f.pii for f in self.fields)
+        return bool(self.pii_fields)
 
 
 @dataclass(frozen=True)
