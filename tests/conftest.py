@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 from collections import defaultdict
@@ -86,9 +87,11 @@ RESTATED = (("refEnrollment", "ExitDate", "exitDate"), ("refProject", "Funder", 
 def stale_on_parents(store: EmbeddedStore) -> set[tuple[str, str, str, str]]:
     """(predicate, parent, value, graph) a child keeps on its parent that its child records do
     not call for, or the other way round: HUD's parent -> child link to each child that is not
-    deleted (and to no deleted one), and the field a child that is not deleted restates on its
-    parent (an enrollment's `ext:exitDate`, a project's `ext:funder`). The scenarios walk these;
-    export and SPARQL read the child's own triples, and the check starts from those."""
+    deleted (and to no deleted one), the field a child that is not deleted restates on its
+    parent (an enrollment's `ext:exitDate`, a project's `ext:funder`), and when each enrollment
+    that is not deleted may be active (`ext:activeUntil`: "open" without an Exit that is not
+    deleted, else the year of its ExitDate, "open" again past next year). The scenarios walk
+    these; export and SPARQL read the child's own triples, and the check starts from those."""
     from hmis_ld.model import MODEL
 
     h, ext = "urn:hud:hmis:owl#", "urn:hmis-ld:ext#"
@@ -107,6 +110,16 @@ def stale_on_parents(store: EmbeddedStore) -> set[tuple[str, str, str, str]]:
             f"SELECT DISTINCT ?p ?v ?g WHERE {{ GRAPH ?g {{ ?c <{ext}{up}> ?p ; <{h}{field}> ?v {live} }} }}")}
         found |= {(fact, r["p"].value, r["v"].value, r["g"].value) for r in store.select(
             f"SELECT ?p ?v ?g WHERE {{ GRAPH ?g {{ ?p <{ext}{fact}> ?v }} }}")}
+    exits: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for r in store.select(f"SELECT ?e ?x ?g WHERE {{ GRAPH ?g {{ ?c a <{h}Exit> ; <{ext}refEnrollment> ?e ; "
+                          f"<{h}ExitDate> ?x {live} }} }}"):
+        year = int(r["x"].value[:4])
+        exits[(r["e"].value, r["g"].value)].add(str(year) if year <= dt.date.today().year + 1 else "open")
+    for r in store.select(f"SELECT ?e ?g WHERE {{ GRAPH ?g {{ ?c a <{h}Enrollment> {live} BIND(?c AS ?e) }} }}"):
+        for until in exits.get((r["e"].value, r["g"].value)) or {"open"}:
+            expected.add(("activeUntil", r["e"].value, until, r["g"].value))
+    found |= {("activeUntil", r["e"].value, r["u"].value, r["g"].value) for r in store.select(
+        f"SELECT ?e ?u ?g WHERE {{ GRAPH ?g {{ ?e <{ext}activeUntil> ?u }} }}")}
     return expected ^ found
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -159,6 +160,8 @@ def test_an_exit_written_patched_and_deleted_shows_in_the_enrollment_scenarios(w
     exits = {r["EnrollmentID"] for r in read_rows(demo_csv / "Exit.csv")}
     enrollment = next(e for e in read_rows(demo_csv / "Enrollment.csv") if e["EnrollmentID"] not in exits)
     pid, project, eid = enrollment["PersonalID"], enrollment["ProjectID"], enrollment["EnrollmentID"]
+    project_type = next(r["ProjectType"] for r in read_rows(demo_csv / "Project.csv") if r["ProjectID"] == project)
+    day_after_entry = (dt.date.fromisoformat(enrollment["EntryDate"]) + dt.timedelta(days=1)).isoformat()
 
     def exit_dates() -> tuple[object, object]:
         mine = http.get(f"/api/v1/client/{pid}/enrollments").get_json()["enrollments"]
@@ -167,7 +170,14 @@ def test_an_exit_written_patched_and_deleted_shows_in_the_enrollment_scenarios(w
                 next(c.get("exitDate") for c in theirs
                      if c["PersonalID"] == pid and c["entryDate"] == enrollment["EntryDate"]))
 
+    def active_day_after_entry() -> bool:
+        """Scenario 9 finds enrollments by when they may be active, which the exit decides."""
+        response = http.get(f"/api/v1/clients?ProjectType={project_type}&active=true&asOf={day_after_entry}&limit=500")
+        assert response.status_code == 200 and "Link" not in response.headers
+        return any(e["EnrollmentID"] == eid for c in response.get_json()["clients"] for e in c["Enrollments"])
+
     assert exit_dates() == (None, None)
+    assert active_day_after_entry()
     exits_path = f"/api/v1/{collection_paths(MODEL.tables['Exit'])[0]}"
     template = http.get(f"{exits_path}/{_first_row(demo_csv, 'Exit')['ExitID']}").get_json()
     body = {k: v for k, v in template.items() if k not in WRITABLE and k != "ExitID"}
@@ -176,13 +186,22 @@ def test_an_exit_written_patched_and_deleted_shows_in_the_enrollment_scenarios(w
     assert created.status_code == 201, created.get_json()
     exit_id = created.get_json()["ExitID"]
     assert exit_dates() == (enrollment["EntryDate"], enrollment["EntryDate"])
+    assert not active_day_after_entry()
     enrollments_path = f"/api/v1/{collection_paths(MODEL.tables['Enrollment'])[0]}"
     assert http.patch(f"{enrollments_path}/{eid}", json={}).status_code == 200  # rewrites the enrollment
     assert exit_dates() == (enrollment["EntryDate"], enrollment["EntryDate"])
+    assert not active_day_after_entry()
+    assert http.patch(f"{exits_path}/{exit_id}", json={"ExitDate": day_after_entry}).status_code == 200
+    assert active_day_after_entry()
     assert http.patch(f"{exits_path}/{exit_id}", json={"ExitDate": "2099-01-01"}).status_code == 200
     assert exit_dates() == ("2099-01-01", "2099-01-01")
+    assert active_day_after_entry()
     assert http.delete(f"{exits_path}/{exit_id}").status_code == 204
     assert exit_dates() == (None, None)
+    assert active_day_after_entry()
+    assert stale_on_parents(store) == set()
+    assert http.delete(f"{enrollments_path}/{eid}").status_code == 204
+    assert not active_day_after_entry()
     assert stale_on_parents(store) == set()
 
 
@@ -233,7 +252,7 @@ def test_jsonld_expands_to_exactly_the_stored_triples(writable, demo_csv: Path) 
         subject = doc["@id"]
         # triples children own on it (HUD's parent -> child links, restated exit dates) are not its
         # own; the document and the day of DateUpdated repeat its fields
-        skipped = ", ".join(f"<{p}>" for p in sorted({*MODEL.ownership.on_parents, *READ_COPIES}))
+        skipped = ", ".join(f"<{p}>" for p in sorted({*MODEL.ownership.not_own, *READ_COPIES}))
         stored = {f"{r['s']} {r['p']} {r['o']} ." for r in store.select(
             f"SELECT ?s ?p ?o WHERE {{ BIND(<{subject}> AS ?s) ?s ?p ?o FILTER(?p NOT IN ({skipped})) }}")}
         assert set(expanded.strip().splitlines()) == stored, table

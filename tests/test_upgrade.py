@@ -1,6 +1,6 @@
 """A store written before records carried ext:fields documents, before exits restated their
 date on their enrollment and funders their code on their project, before records carried
-the day of their DateUpdated, before merged persons pointed straight at their survivor, or
+the day of their DateUpdated, before enrollments carried when they may be active, before merged persons pointed straight at their survivor, or
 before deleted records lost their parents' links to them, is refused until upgraded, and the
 upgrade writes exactly what this version would have."""
 
@@ -19,14 +19,15 @@ from hmis_ld.model import iris
 from hmis_ld.model.derived import UPDATED_ON
 from hmis_ld.model.identity import MERGED_INTO
 from hmis_ld.model.records import FIELDS
-from hmis_ld.model.schema import EXT
+from hmis_ld.model.schema import ACTIVE_UNTIL, EXT
 from hmis_ld.store import EmbeddedStore
 
 EXIT_DATE, FUNDER = EXT + "exitDate", EXT + "funder"
 
 
-@pytest.mark.parametrize("missing", [[FIELDS, EXIT_DATE, FUNDER, UPDATED_ON], [EXIT_DATE], [FUNDER], [UPDATED_ON]],
-                         ids=["documents", "exit dates", "funder codes", "days of DateUpdated"])
+@pytest.mark.parametrize("missing", [[FIELDS, EXIT_DATE, FUNDER, UPDATED_ON, ACTIVE_UNTIL], [EXIT_DATE], [FUNDER],
+                                     [UPDATED_ON], [ACTIVE_UNTIL]],
+                         ids=["documents", "exit dates", "funder codes", "days of DateUpdated", "when enrollments may be active"])
 def test_an_old_store_is_refused_then_upgraded_to_what_an_import_writes(demo_dump: bytes, tmp_path: Path,
                                                                         missing: list[str]) -> None:
     store = _demo_store(demo_dump, tmp_path)

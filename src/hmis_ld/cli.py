@@ -197,6 +197,7 @@ def _export(args: argparse.Namespace) -> int:
 
 def _upgrade(args: argparse.Namespace) -> int:
     from hmis_ld.model.upgrade import (
+        add_activity,
         add_documents,
         add_restated,
         add_updated_days,
@@ -208,6 +209,7 @@ def _upgrade(args: argparse.Namespace) -> int:
         count = add_documents(store, lambda table, n: print(f"\r{table}: {n} records", end="", flush=True))
         restated = add_restated(store)
         days = add_updated_days(store)
+        active = add_activity(store)
         flattened = flatten_merges(store)
         dropped = drop_dead_links(store)
     print(f"\n{count} records given their ext:fields documents" if count else "no record lacked its documents")
@@ -216,6 +218,7 @@ def _upgrade(args: argparse.Namespace) -> int:
     if not restated:
         print("no restated fact was missing")
     print(f"records in {days} graphs given the day of their DateUpdated" if days else "no record lacked its day")
+    print("enrollments given when they may be active" if active else "no enrollment lacked when it may be active")
     print("merged persons now point straight at their survivors" if flattened else "no merge chain to flatten")
     print("deleted records no longer linked from their parents" if dropped else "no link to a deleted record")
     return 0

@@ -42,7 +42,7 @@ def record_as_jsonld(view: RecordView) -> dict[str, object]:
 def record_turtle(store: Store, view: RecordView, access: Access) -> str:
     """The record's own triples (not its children's links to it or the facts they restate
     on it, nor the copies of its fields kept for reading)."""
-    skipped = ", ".join(f"<{p}>" for p in sorted({*MODEL.ownership.on_parents, *READ_COPIES}))
+    skipped = ", ".join(f"<{p}>" for p in sorted({*MODEL.ownership.not_own, *READ_COPIES}))
     graphs = document_graphs(view.table, dict(view.subjects)[view.primary])
     triples = store.construct(
         f"CONSTRUCT {{ <{view.primary}> ?p ?o }} WHERE {{ VALUES ?g {{ {' '.join(f'<{g}>' for g in graphs)} }} "

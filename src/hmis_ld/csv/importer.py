@@ -27,7 +27,7 @@ from tqdm import tqdm
 
 from hmis_ld.csv.report import ImportReport
 from hmis_ld.csv.source import CsvFile, open_export
-from hmis_ld.model import MODEL, Table, iris
+from hmis_ld.model import MODEL, Table, activity, iris
 from hmis_ld.model.identity import person_link_quad, person_quads
 from hmis_ld.model.records import Placement, record_quads
 from hmis_ld.model.stored import StoredRecord, enrollment_graphs, existing_records, load_records
@@ -109,6 +109,7 @@ def import_csv(store: Store, path: str | Path, *, source: str = iris.DEFAULT_SOU
         _write_clients(clients, files.get("Client"), source, known, writer)
     writer.finish()
     if fresh:
+        store.update(activity.refresh_all())
         store.optimize()
     return report
 
@@ -254,7 +255,8 @@ class _Writer:
                     stats.updated += 1
                 delete += [s.subject for s in versions]
                 insert += new_quads + self._extra(table, items[0][0].record, items[0][1])
-            self.store.replace_records(delete, MODEL.ownership, insert)
+            old = [q for s in delete for q in old_quads.get(s, [])]
+            self.store.replace_records(delete, MODEL.ownership, insert, activity.refresh(activity.touched(insert + old)))
             self.report.quads_written += len(insert)
 
     def _quads(self, table: Table, record: Record, placement: Placement) -> list[ox.Quad]:

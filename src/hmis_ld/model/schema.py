@@ -25,6 +25,9 @@ RESTATED = (
     ("Exit", "EnrollmentID", "ExitDate", EXT + "exitDate"),
     ("Funder", "ProjectID", "Funder", EXT + "funder"),
 )
+# When an enrollment may be active, which its own record and its Exit's decide together: every
+# write of either rewrites it (model.activity).
+ACTIVE_UNTIL = EXT + "activeUntil"
 
 
 @dataclass(frozen=True)
@@ -123,7 +126,7 @@ class Model:
     @cached_property
     def ownership(self) -> Ownership:
         """The triples on other records that belong to a record: HUD's parent -> child links
-        and the fields restated on parents (RESTATED)."""
+        and the fields restated on parents (RESTATED); and the facts no record owns."""
         facts = []
         for child, link, restated, predicate in RESTATED:
             table = self.tables[child]
@@ -131,7 +134,7 @@ class Model:
             if down is None:
                 raise ValueError(f"{child}.{link} has no parent -> child property to restate {restated} along")
             facts.append(ParentFact(predicate, down, table.by_name[restated].iri, table.by_name["DateDeleted"].iri))
-        return Ownership(self.down_links, tuple(facts))
+        return Ownership(self.down_links, tuple(facts), frozenset({ACTIVE_UNTIL}))
 
     @cached_property
     def predicates(self) -> frozenset[str]:

@@ -50,7 +50,7 @@ def load_records(store: Store, subjects: Sequence[str]) -> dict[str, list[ox.Qua
     ownership = MODEL.ownership
     values = " ".join(f"<{s}>" for s in subjects)
     inbound = " ".join(f"<{p}>" for p in sorted(ownership.inbound))
-    skipped = ", ".join(f"<{p}>" for p in sorted(ownership.on_parents))
+    skipped = ", ".join(f"<{p}>" for p in sorted(ownership.not_own))
     sparql = (
         f"SELECT ?r ?s ?p ?o ?g WHERE {{ VALUES ?r {{ {values} }} "
         f"{{ GRAPH ?g {{ ?r ?p ?o }} FILTER(?p NOT IN ({skipped})) BIND(?r AS ?s) }} UNION "

@@ -11,7 +11,8 @@ PersonalID merged twice to a person merged away; `flatten_merges` re-points such
 Stores written before deleted records lost their parent -> child links would show deleted
 enrollments in the scenarios; `drop_dead_links` removes those links. Stores written before
 records carried the day of their DateUpdated (`derived.UPDATED_ON`) would export no change;
-`add_updated_days` writes those days.
+`add_updated_days` writes those days. Stores written before enrollments carried when they may
+be active (`activity.ACTIVE_UNTIL`) would find no active client; `add_activity` writes it.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from collections.abc import Callable, Iterator
 
 import pyoxigraph as ox
 
-from hmis_ld.model import iris
+from hmis_ld.model import activity, iris
 from hmis_ld.model.derived import UPDATED_ON
 from hmis_ld.model.identity import MERGED_INTO
 from hmis_ld.model.records import FIELDS, document_quads
@@ -105,6 +106,22 @@ def add_updated_days(store: Store) -> int:
     return done
 
 
+def missing_activity(store: Store) -> bool:
+    """Live enrollments but no activity fact at all: a store from before the facts."""
+    return (store.ask(f"ASK {{ ?project <{activity.IN_PROJECT}> ?e }}")
+            and not store.ask(f"ASK {{ ?e <{activity.ACTIVE_UNTIL}> ?until }}"))
+
+
+def add_activity(store: Store) -> bool:
+    """Write every live enrollment's activity fact (one transaction: a crash leaves none, and
+    the next upgrade writes them all); whether any was missing."""
+    if not missing_activity(store):
+        return False
+    store.update(activity.refresh_all())
+    store.optimize()
+    return True
+
+
 _CHAIN = f"GRAPH <{iris.PERSONS}> {{ ?a <{MERGED_INTO}> ?b . ?b <{MERGED_INTO}> ?c }}"
 
 
@@ -155,4 +172,4 @@ def drop_dead_links(store: Store) -> bool:
 def outdated(store: Store) -> bool:
     """The store lacks something this version writes, or holds what it no longer does."""
     return (needs_documents(store) or bool(missing_restated(store)) or missing_updated_days(store)
-            or chained_merges(store) or dead_links(store))
+            or missing_activity(store) or chained_merges(store) or dead_links(store))

@@ -2,9 +2,10 @@
 
 Parameters are bound with substitutions (never pasted into query text); only LIMIT and
 OFFSET, which this module computes as integers, are appended. A template's lines between
-`# if ?name ...` and `# end` are kept only when one of the parameters named has a value, or
-names `?rows` and the template is run for its rows rather than for the distinct values of one
-variable: Oxigraph runs an OPTIONAL or an EXISTS for every row even when a test such as
+`# if ?name ...` and `# end` are kept only when one of the parameters named has a value (or
+comes in the VALUES block), or names `?rows` and the template is run for its rows rather than
+for the distinct values of one variable; lines between `# unless ?name ...` and `# end` only
+when none has: Oxigraph runs an OPTIONAL or an EXISTS for every row even when a test such as
 sameTerm(?name, "") could skip it, so an absent criterion costs nothing only when its lines
 are gone.
 """
@@ -21,7 +22,7 @@ from functools import cache
 import pyoxigraph as ox
 
 from hmis_ld.authz import Access
-from hmis_ld.model import HMIS, MODEL, Table, iris
+from hmis_ld.model import HMIS, MODEL, Table, activity, iris
 from hmis_ld.model.derived import PREFIX_LENGTH, SSN_LAST4, name_key, prefix_iri
 from hmis_ld.model.schema import EXT, RDF_TYPE
 from hmis_ld.model.values import Value, date_literal, datetime_literal
@@ -60,13 +61,15 @@ def _str(value: str | None) -> ox.Literal | None:
     return None if value is None else ox.Literal(value)
 
 
-GUARDED = re.compile(r"^[ \t]*# if ((?:\?\w+ ?)+)\n(.*?)^[ \t]*# end\n", re.MULTILINE | re.DOTALL)
+GUARDED = re.compile(r"^[ \t]*# (if|unless) ((?:\?\w+ ?)+)\n(.*?)^[ \t]*# end\n", re.MULTILINE | re.DOTALL)
 
 
 def _guarded(sparql: str, bound: set[str]) -> str:
-    """The template without the guarded lines none of whose names is bound."""
-    return GUARDED.sub(lambda m: m.group(2) if bound.intersection(m.group(1).replace("?", "").split()) else "",
-                       sparql)
+    """The template without the `if` lines none of whose names is bound, and without the
+    `unless` lines one of whose names is."""
+    return GUARDED.sub(
+        lambda m: m.group(3) if (m.group(1) == "if") == bool(bound.intersection(m.group(2).replace("?", "").split()))
+        else "", sparql)
 
 
 @dataclass(frozen=True)
@@ -88,7 +91,7 @@ class Scenarios:
         self.store = store
 
     def _select(self, name: str, access: Access, page: Page | None = None, *,
-                among: tuple[str, list[tuple[ox.NamedNode, ...]]] | None = None, distinct: str | None = None,
+                among: tuple[str, list[tuple[ox.NamedNode | ox.Literal, ...]]] | None = None, distinct: str | None = None,
                 within: list[str] | None = None, **bindings: ox.Literal | ox.NamedNode | None) -> list[Row]:
         """`among` ("var1 var2", rows of terms) runs the template for many values of some
         variables at once, as a VALUES block the planner sees (terms from the store or built by
@@ -97,14 +100,15 @@ class Scenarios:
         `within` for a template that names its graphs itself. `distinct` projects the template
         to the distinct values of one variable."""
         given = {k: v for k, v in bindings.items() if v is not None}
-        sparql = _guarded(template(name), set(given) | ({"rows"} if distinct is None else set()))
+        sparql = _guarded(template(name), set(given) | set(among[0].split() if among else ())
+                          | ({"rows"} if distinct is None else set()))
         if distinct is not None:
             projected = " ".join(f"?{v}" for v in (distinct, *bindings))
             sparql = re.sub(r"SELECT [^{]*WHERE", f"SELECT DISTINCT {projected} WHERE", sparql, count=1)
         if among is not None:
             variables, rows = among[0].split(), among[1]
             if "g" in variables:
-                within = [row[variables.index("g")].value for row in rows]
+                within = list(dict.fromkeys(row[variables.index("g")].value for row in rows))
             names = " ".join(f"?{v}" for v in variables)
             block = f"VALUES ({names}) {{ {' '.join('(' + ' '.join(map(str, row)) + ')' for row in rows)} }} "
             sparql = re.sub(r"WHERE\s*{", lambda m: m.group(0) + block, sparql, count=1)
@@ -226,9 +230,10 @@ class Scenarios:
         if not projects:
             return PageOf([], None)
         dates = {"entryFrom": _date(entry_from), "exitTo": _date(exit_to), "asOf": _date(as_of)}
-        rows = self._select("project_clients", access, page,
-                            among=("project g", _in_graphs([r["project"].value for r in projects])),
-                            distinct="pid", **dates)
+        funding = _in_graphs([r["project"].value for r in projects])
+        until = activity.buckets(as_of) if as_of is not None else None
+        among = ("g until", [(g, u) for _, g in funding for u in until]) if until else ("project g", funding)
+        rows = self._select("project_clients", access, page, among=among, distinct="pid", **dates)
         result = paged([r["pid"].value for r in rows], page)
         resolution = resolve_with_records(self.store, result.items)
         funded = {r["project"].value: iris.project_id(r["project"].value) for r in projects}

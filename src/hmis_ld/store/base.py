@@ -54,15 +54,17 @@ class ParentFact:
 @dataclass(frozen=True)
 class Ownership:
     """Which triples on other records belong to a record: HUD's parent -> child links to it
-    (`inbound`) and the facts it restates on its parent."""
+    (`inbound`) and the facts it restates on its parent. `maintained`: facts no one record
+    owns, which a write rewrites after it (model.activity)."""
 
     inbound: frozenset[str]
     facts: tuple[ParentFact, ...] = ()
+    maintained: frozenset[str] = frozenset()
 
     @property
-    def on_parents(self) -> frozenset[str]:
-        """Predicates of triples whose subject is a parent but whose owner is a child."""
-        return self.inbound | {f.predicate for f in self.facts}
+    def not_own(self) -> frozenset[str]:
+        """Predicates of triples about a record that are not among its own quads."""
+        return self.inbound | {f.predicate for f in self.facts} | self.maintained
 
 
 def delete_records(subjects: Sequence[str], ownership: Ownership) -> str:
@@ -72,7 +74,7 @@ def delete_records(subjects: Sequence[str], ownership: Ownership) -> str:
     values = " ".join(f"<{s}>" for s in subjects)
     listed = ", ".join(f"<{s}>" for s in subjects)
     inbound = " ".join(f"<{p}>" for p in sorted(ownership.inbound))
-    skipped = ", ".join(f"<{p}>" for p in sorted(ownership.on_parents))
+    skipped = ", ".join(f"<{p}>" for p in sorted(ownership.not_own))
     facts = [
         f"DELETE {{ GRAPH ?g {{ ?x <{f.predicate}> ?v }} }} WHERE {{ VALUES ?s {{ {values} }} "
         f"GRAPH ?g {{ ?x <{f.down}> ?s ; <{f.predicate}> ?v . ?s <{f.field}> ?v "
@@ -142,13 +144,17 @@ class Store(ABC):
     def dump_nquads(self) -> bytes:
         """Every quad, canonically sorted, for byte-for-byte comparisons."""
 
-    def replace_records(self, subjects: Sequence[str], ownership: Ownership, quads: Sequence[ox.Quad]) -> None:
-        """Swap records for their new quads atomically: a crash leaves old or new, never half."""
+    def replace_records(self, subjects: Sequence[str], ownership: Ownership, quads: Sequence[ox.Quad],
+                        then: str = "") -> None:
+        """Swap records for their new quads atomically: a crash leaves old or new, never half.
+        `then`: update operations that run after, in the same transaction."""
         parts = []
         if subjects:
             parts.append(delete_records(subjects, ownership))
         if quads:
             parts.append(insert_data(quads))
+        if then:
+            parts.append(then)
         if parts:
             self.update(" ;\n".join(parts))
 
