@@ -16,7 +16,9 @@ For each client count it
   5. prints per scenario the endpoint latency, the raw SPARQL time, the ratios and the targets of
      the issues (p50 <= 20 ms for a page of 50, point lookups <= 5 ms, POST /client <= 30 ms,
      100k/10k growth <= 2x), and the cost of authorization: the same requests for a one-project
-     user and a system-wide user.
+     user and a system-wide user;
+  6. when it runs both sizes, serves them at once and times each scenario's requests alternating
+     between the two, so growth compares sizes at the same VM speed (paired).
 
     python bench/api_bench.py                               # 10k and 100k
     python bench/api_bench.py --clients 10000               # one size (growth uses saved results)
@@ -492,23 +494,26 @@ class Http:
     bytes: int = 0
 
 
+def timed_request(conn: http.client.HTTPConnection, token: str, s: Scenario, p: Params,
+                  body: dict | None = None) -> tuple[float, int, int]:
+    """One request (`body` instead of the scenario's own): (ms, status, response bytes)."""
+    path, own = request_for(s, p)
+    data = json.dumps(body or own).encode() if (body or own) is not None else None
+    headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+    if data is not None:
+        headers["Content-Type"] = "application/json"
+    started = time.perf_counter()
+    conn.request(s.method, path, body=data, headers=headers)
+    response = conn.getresponse()
+    payload = response.read()
+    return (time.perf_counter() - started) * 1000, response.status, len(payload)
+
+
 def http_timings(port: int, token: str, s: Scenario, params: list[Params], warmup: int, budget: float,
                  min_samples: int) -> Http:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=3600)
-    headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-
-    def one(p: Params) -> tuple[float, int, int]:
-        path, body = request_for(s, p)
-        data = json.dumps(body).encode() if body is not None else None
-        h = {**headers, "Content-Type": "application/json"} if data is not None else headers
-        started = time.perf_counter()
-        conn.request(s.method, path, body=data, headers=h)
-        response = conn.getresponse()
-        payload = response.read()
-        return (time.perf_counter() - started) * 1000, response.status, len(payload)
-
     out = Http()
-    for ms, status, size in sampled(params, warmup, budget, min_samples, one):
+    for ms, status, size in sampled(params, warmup, budget, min_samples, lambda p: timed_request(conn, token, s, p)):
         out.ms.append(ms)
         out.statuses[status] = out.statuses.get(status, 0) + 1
         out.bytes += size
@@ -541,7 +546,16 @@ class Settings:
     keep_work: bool = False
 
 
-def run_one(n: int, data: Path, cfg: Settings) -> dict:
+@dataclass(frozen=True)
+class Session:
+    """What the paired phase needs of one size's run: its written copy, tokens and parameters."""
+    work: Path
+    tokens: dict[str, str]
+    params: list[Params]
+
+
+def run_one(n: int, data: Path, cfg: Settings, *, keep: bool = False) -> tuple[dict, Session]:
+    """One size's phases; `keep`: leave its written copy for the paired phase."""
     from hmis_ld.authz import resolve
     from hmis_ld.authz.accounts import Accounts
     from hmis_ld.authz.tokens import Issuer
@@ -630,9 +644,45 @@ def run_one(n: int, data: Path, cfg: Settings) -> dict:
 
     if cfg.profile:
         profile_endpoints(work, n, tokens, everywhere, cfg)
-    if not cfg.keep_work:
+    if not (cfg.keep_work or keep):
         shutil.rmtree(work, ignore_errors=True)
-    return result
+    return result, Session(work, tokens, everywhere)
+
+
+def paired_timings(small: Session, big: Session, cfg: Settings) -> dict[str, dict[str, list[float]]]:
+    """Each scenario at both sizes, one server per size, the requests alternating between them:
+    growth from two runs minutes apart mixes the store's size with the VM's speed, which swings
+    by up to two times here (the `cpu` column); alternating, both sizes meet the same speed."""
+    from hmis_ld.demo import FEMALE, MALE
+
+    rng = random.Random(SEED)
+    servers = [Server(small.work), Server(big.work)]
+    out: dict[str, dict[str, list[float]]] = {}
+    print("paired over HTTP (ms): 10k / 100k, alternating", flush=True)
+    try:
+        conns = [http.client.HTTPConnection("127.0.0.1", server.port, timeout=3600) for server in servers]
+        for s in SCENARIOS:
+            who = "bench-writer" if s.write else "bench-system"
+            ms: tuple[list[float], list[float]] = ([], [])
+            started = time.perf_counter()
+            for i, pair in enumerate(zip(small.params, big.params, strict=False)):
+                for k, (session, p) in enumerate(zip((small, big), pair, strict=True)):
+                    # a person the earlier phases did not create, or deduplication would just link it
+                    body = {**p.body, "FirstName": rng.choice(FEMALE + MALE), "SSN": _new_ssn(rng)} if s.write else None
+                    took, status, _ = timed_request(conns[k], session.tokens[who], s, p, body)
+                    if i >= cfg.warmup and 200 <= status < 300:
+                        ms[k].append(took)
+                if len(ms[1]) >= cfg.min_samples and time.perf_counter() - started > 2 * cfg.budget:
+                    break
+            out[s.name] = {"small": ms[0], "big": ms[1]}
+            print(f"  {s.name:<20} p50 {p50(ms[0]):8.1f} / {p50(ms[1]):8.1f}   growth {p50(ms[1]) / p50(ms[0]):5.2f}"
+                  f"   ({len(ms[1])} pairs, {time.perf_counter() - started:.0f} s)", flush=True)
+        for conn in conns:
+            conn.close()
+    finally:
+        for server in servers:
+            server.stop()
+    return out
 
 
 def profile_endpoints(work: Path, n: int, tokens: dict, params: list[Params], cfg: Settings) -> None:
@@ -746,6 +796,15 @@ def report(results: dict[int, dict], sizes: list[int]) -> None:
         print("a response that grew with the store (more projects of a funder, more people sharing four SSN "
               "digits) costs more for that reason alone; a scenario named '<request>, N' asks for a page of N, "
               "which holds as many records at both sizes")
+        if "paired" in big:
+            print("\n=== growth, paired: both sizes served at once, requests alternating (p50 ms) ===")
+            print(f"{'scenario':<20} {'10k p50':>8} {'100k p50':>9} {'growth':>7}  {'target':<7}")
+            for name, d in big["paired"].items():
+                g = p50(d["big"]) / p50(d["small"])
+                print(f"{name:<20} {_f(p50(d['small'])):>8} {_f(p50(d['big'])):>9} {_f(g, 2):>7}  "
+                      f"{_mark(g <= TARGET_GROWTH):<7}")
+            print("the same VM speed for both sizes, request by request; the table above compares phases "
+                  "minutes apart")
 
     print("\n=== targets ===")
     for n in sorted(results):
@@ -759,6 +818,11 @@ def report(results: dict[int, dict], sizes: list[int]) -> None:
                  > TARGET_GROWTH * p50(results[10_000]["scenarios"][s.name]["http"])]
         print(f"growth: {len(both) - len(grown)}/{len(both)} within {TARGET_GROWTH:g}x"
               + (f"; beyond: {', '.join(grown)}" if grown else ""))
+        pairs = results[100_000].get("paired", {})
+        if pairs:
+            grown = [name for name, d in pairs.items() if p50(d["big"]) > TARGET_GROWTH * p50(d["small"])]
+            print(f"growth, paired: {len(pairs) - len(grown)}/{len(pairs)} within {TARGET_GROWTH:g}x"
+                  + (f"; beyond: {', '.join(grown)}" if grown else ""))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -781,9 +845,18 @@ def main(argv: list[str] | None = None) -> int:
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else math.nan
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {load:.2f}, seed {SEED}")
     results: dict[int, dict] = {}
+    sessions: dict[int, Session] = {}
+    paired = set(DEFAULT_CLIENTS) <= set(args.clients)
     for n in args.clients:
-        results[n] = run_one(n, args.data, cfg)
+        results[n], sessions[n] = run_one(n, args.data, cfg, keep=paired)
         (args.data / f"api-bench-{n}.json").write_text(json.dumps(results[n]))
+    if paired:
+        small, big = DEFAULT_CLIENTS
+        results[big]["paired"] = paired_timings(sessions[small], sessions[big], cfg)
+        (args.data / f"api-bench-{big}.json").write_text(json.dumps(results[big]))
+        if not cfg.keep_work:
+            for session in sessions.values():
+                shutil.rmtree(session.work, ignore_errors=True)
     for n in DEFAULT_CLIENTS:  # growth needs both sizes: take a saved run of the other one
         saved = args.data / f"api-bench-{n}.json"
         if n not in results and saved.exists():

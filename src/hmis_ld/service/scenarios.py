@@ -67,9 +67,11 @@ GUARDED = re.compile(r"^[ \t]*# (if|unless) ((?:\?\w+ ?)+)\n(.*?)^[ \t]*# end\n"
 def _guarded(sparql: str, bound: set[str]) -> str:
     """The template without the `if` lines none of whose names is bound, and without the
     `unless` lines one of whose names is."""
-    return GUARDED.sub(
-        lambda m: m.group(3) if (m.group(1) == "if") == bool(bound.intersection(m.group(2).replace("?", "").split()))
-        else "", sparql)
+    def kept(m: re.Match) -> str:
+        named = bound.intersection(m.group(2).replace("?", "").split())
+        return m.group(3) if (m.group(1) == "if") == bool(named) else ""
+
+    return GUARDED.sub(kept, sparql)
 
 
 @dataclass(frozen=True)
