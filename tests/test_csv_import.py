@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import shutil
 import zipfile
 from pathlib import Path
@@ -180,6 +181,33 @@ def test_deleted_rows_are_kept_with_date_deleted(cases: Path) -> None:
         deleted = {r[MODEL.tables[file].key] for r in read_rows(folder / f"{file}.csv") if r["DateDeleted"]}
         stored = {str(r[MODEL.tables[file].key]) for r in read_table(store, MODEL.tables[file]) if "DateDeleted" in r}
         assert deleted and stored == deleted, file
+    assert stale_on_parents(store) == set()
+
+
+def test_a_reimport_that_deletes_changes_and_moves_exits_keeps_when_enrollments_are_active(
+        demo_csv: Path, tmp_path: Path) -> None:
+    """Scenario 9 looks enrollments up by when they may be active, which their Exit decides: a
+    re-import must rewrite it for the enrollment an Exit leaves as well as the one it joins."""
+    store = EmbeddedStore()
+    import_csv(store, demo_csv, progress=False)
+    exits = read_rows(demo_csv / "Exit.csv")
+    exited = {r["EnrollmentID"] for r in exits}
+    open_enrollment = next(r["EnrollmentID"] for r in read_rows(demo_csv / "Enrollment.csv")
+                           if r["EnrollmentID"] not in exited)
+    newer = "2026-11-30 12:00:00"
+    deleted, changed, moved = exits[0], exits[1], exits[2]
+    rows = [{**deleted, "DateDeleted": newer, "DateUpdated": newer},
+            {**changed, "ExitDate": "2099-01-01", "DateUpdated": newer},
+            {**moved, "EnrollmentID": open_enrollment, "DateUpdated": newer}]
+    second = tmp_path / "second"
+    second.mkdir()
+    shutil.copy(demo_csv / "Export.csv", second)
+    with open(second / "Exit.csv", "w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(exits[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    report = import_csv(store, second, progress=False)
+    assert report.files["Exit.csv"].updated == 3
     assert stale_on_parents(store) == set()
 
 
