@@ -24,8 +24,6 @@ import pyoxigraph as ox
 
 from hmis_ld.model.schema import ACTIVE_UNTIL, MODEL, RDF_TYPE, RESTATED
 
-__all__ = ["ACTIVE_UNTIL", "IN_PROJECT", "buckets", "refresh", "refresh_all", "touched"]
-
 OPEN = "open"
 # an asOf more years back than this reads nearly every enrollment anyway: the scenario scans
 MAX_YEARS = 6
