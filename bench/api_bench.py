@@ -498,7 +498,8 @@ def timed_request(conn: http.client.HTTPConnection, token: str, s: Scenario, p: 
                   body: dict | None = None) -> tuple[float, int, int]:
     """One request (`body` instead of the scenario's own): (ms, status, response bytes)."""
     path, own = request_for(s, p)
-    data = json.dumps(body or own).encode() if (body or own) is not None else None
+    sent = own if body is None else body
+    data = json.dumps(sent).encode() if sent is not None else None
     headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
     if data is not None:
         headers["Content-Type"] = "application/json"

@@ -256,7 +256,7 @@ class _Writer:
                 delete += [s.subject for s in versions]
                 insert += new_quads + self._extra(table, items[0][0].record, items[0][1])
             old = [q for s in delete for q in old_quads.get(s, [])]
-            self.store.replace_records(delete, MODEL.ownership, insert, activity.refresh(activity.touched(insert + old)))
+            self.store.replace_records(delete, MODEL.ownership, insert, activity.refresh(insert + old))
             self.report.quads_written += len(insert)
 
     def _quads(self, table: Table, record: Record, placement: Placement) -> list[ox.Quad]:

@@ -34,7 +34,7 @@ _EXIT_OF = MODEL.tables["Exit"].link_by_field["EnrollmentID"].up
 _EXIT_DATE = next(predicate for child, _, field, predicate in RESTATED if (child, field) == ("Exit", "ExitDate"))
 
 
-def touched(quads: Iterable[ox.Quad]) -> set[str]:
+def _touched(quads: Iterable[ox.Quad]) -> set[str]:
     """The enrollments a write's quads may change the activity of: the enrollments written and
     those the Exits written belong to (a write's old quads name those an Exit leaves)."""
     out = set()
@@ -53,10 +53,10 @@ def _facts(where: str, today: dt.date) -> str:
             f"BIND(IF(BOUND(?exit) && YEAR(?exit) <= {today.year + 1}, STR(YEAR(?exit)), \"{OPEN}\") AS ?until) }}")
 
 
-def refresh(enrollments: Iterable[str], today: dt.date | None = None) -> str:
-    """SPARQL update operations that rewrite these enrollments' facts ("" for none): run after
-    the write, in its transaction."""
-    values = " ".join(f"<{e}>" for e in sorted(set(enrollments)))
+def refresh(quads: Iterable[ox.Quad], today: dt.date | None = None) -> str:
+    """SPARQL update operations that rewrite the facts of the enrollments a write's quads touch
+    ("" for none): run after the write, in its transaction."""
+    values = " ".join(f"<{e}>" for e in sorted(_touched(quads)))
     if not values:
         return ""
     return (f"DELETE {{ GRAPH ?g {{ ?e <{ACTIVE_UNTIL}> ?until }} }} WHERE {{ VALUES ?e {{ {values} }} "

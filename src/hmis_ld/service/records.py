@@ -282,7 +282,7 @@ class RecordWriter:
             quads += self._client_copy(str(record["PersonalID"]), graph, access)
         warnings = self._validate(table, quads, access)
         trail = audit.entry(access, "create", table.name, [(placement.subject(table, key), key)], record)
-        self.store.replace_records([], MODEL.ownership, quads + trail, activity.refresh(activity.touched(quads)))
+        self.store.replace_records([], MODEL.ownership, quads + trail, activity.refresh(quads))
         return read_record(self.store, table, key, access), warnings
 
     def update(self, table: Table, key: str, body: object, access: Access, *, if_match: str | None = None
@@ -335,8 +335,7 @@ class RecordWriter:
                 quads.append(person_link_quad(placement, view.key))
         warnings = self._validate(table, quads, access)
         trail = audit.entry(access, operation, table.name, [(s, view.key) for s, _ in writable], changes)
-        self.store.replace_records([s for s, _ in writable], MODEL.ownership, quads + trail,
-                                   activity.refresh(activity.touched(quads)))
+        self.store.replace_records([s for s, _ in writable], MODEL.ownership, quads + trail, activity.refresh(quads))
         return read_record(self.store, table, view.key, access, include_deleted=True), warnings
 
     def _whole(self, view: RecordView, access: Access) -> dict[str, Value]:
