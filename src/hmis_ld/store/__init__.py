@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from hmis_ld.store.base import Row, Store
+from hmis_ld.store.base import EVERY_GRAPH, Dataset, Row, Store
 from hmis_ld.store.embedded import EmbeddedStore
 
 STORE_ENV = "HMIS_LD_STORE"
@@ -21,4 +21,4 @@ def open_store(path: str | Path | None) -> Store:
     return EmbeddedStore(path)
 
 
-__all__ = ["STORE_ENV", "EmbeddedStore", "Row", "Store", "open_store", "store_path"]
+__all__ = ["EVERY_GRAPH", "STORE_ENV", "Dataset", "EmbeddedStore", "Row", "Store", "open_store", "store_path"]

@@ -18,6 +18,26 @@ Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 Row = dict[str, Term]
 
 
+class EveryGraph:
+    """The dataset of a deliberate system lookup: the union of every graph, the system graphs
+    included. A read must name its dataset, so reaching every graph is written out as
+    `graphs=EVERY_GRAPH` where it happens, with a line that says why."""
+
+    _instance: EveryGraph | None = None
+
+    def __new__(cls) -> EveryGraph:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "EVERY_GRAPH"
+
+
+EVERY_GRAPH = EveryGraph()
+Dataset = Sequence[str] | EveryGraph
+
+
 def ntriples_term(term: Term) -> str:
     """N-Triples form of a term; pyoxigraph escapes literals, so this is safe to embed."""
     return str(term)

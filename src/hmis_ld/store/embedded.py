@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from hmis_ld.store.base import Row, Store, Term
+from hmis_ld.store.base import EveryGraph, Row, Store, Term
 
 
-def _dataset(graphs: Sequence[str] | None) -> dict:
-    if graphs is None:
+def _dataset(graphs: Sequence[str] | EveryGraph | None) -> dict:
+    if graphs is None or isinstance(graphs, EveryGraph):
         return {"use_default_graph_as_union": True}
     nodes = [ox.NamedNode(g) for g in graphs]
     # An empty list would mean "the store's default graph"; an unknown graph means "nothing".
