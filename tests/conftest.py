@@ -56,9 +56,8 @@ def stale_documents(store: EmbeddedStore) -> list[tuple[str, str]]:
     from hmis_ld.model import MODEL
     from hmis_ld.model.records import FIELDS, RELABELLED
 
-    by_class = {t.cls: t for t in MODEL.tables.values()}
-    tables = {r["s"].value: by_class[r["t"].value] for r in store.select("SELECT ?s ?t WHERE { ?s a ?t }")
-              if r["t"].value in by_class}
+    tables = {r["s"].value: MODEL.by_class[r["t"].value] for r in store.select("SELECT ?s ?t WHERE { ?s a ?t }")
+              if r["t"].value in MODEL.by_class}
     documents: dict[tuple[str, str], dict] = defaultdict(dict)
     triples: dict[tuple[str, str], dict] = defaultdict(dict)
     days: dict[tuple[str, str], set[str]] = defaultdict(set)

@@ -49,14 +49,13 @@ def read_changed(store: Store, graphs: Sequence[str] | None, days: Sequence[dt.d
     every table (made per table, each day's records were read again for each of the 24). For
     Client, the newest of each person's client records that changed, which is their row only
     if no other of their records is newer."""
-    by_class = {t.cls: t for t in MODEL.tables.values()}
     values = " ".join(str(date_literal(d)) for d in days)
     sparql = (f"SELECT ?s ?type ?doc ?piiDoc ?pid WHERE {{ VALUES ?day {{ {values} }} "
               f"GRAPH ?g {{ ?s <{UPDATED_ON}> ?day ; <{RDF_TYPE}> ?type ; <{FIELDS}> ?doc }} "
               f"OPTIONAL {{ GRAPH ?g {{ ?s <{HMIS}PersonalID> ?pid }} }} {_PII_DOCUMENT} }}")
     found: dict[str, dict[str, Record]] = defaultdict(dict)
     for row in store.select(sparql, graphs=graphs):
-        table = by_class.get(row["type"].value)
+        table = MODEL.by_class.get(row["type"].value)
         if table is not None:
             found[table.name][row["s"].value] = _record(table, row)
     return {name: _one_per_key(t, found[name]) for name, t in MODEL.tables.items() if name != "Export"}

@@ -111,11 +111,9 @@ class Model:
     code_lists: dict[str, CodeList]
     extension_terms: dict[str, str] = field(default_factory=dict)
 
-    def table(self, name: str) -> Table:
-        return self.tables[name]
-
     @cached_property
     def by_class(self) -> dict[str, Table]:
+        """Tables by primary class IRI: reads that find records by rdf:type name their table this way."""
         return {t.cls: t for t in self.tables.values()}
 
     @cached_property
@@ -135,16 +133,6 @@ class Model:
                 raise ValueError(f"{child}.{link} has no parent -> child property to restate {restated} along")
             facts.append(ParentFact(predicate, down, table.by_name[restated].iri, table.by_name["DateDeleted"].iri))
         return Ownership(self.down_links, tuple(facts), frozenset({ACTIVE_UNTIL}))
-
-    @cached_property
-    def predicates(self) -> frozenset[str]:
-        """Every predicate a record may carry."""
-        names = {RDF_TYPE, *(predicate for *_, predicate in RESTATED)}
-        for t in self.tables.values():
-            names.update(f.iri for f in t.fields)
-            names.update(link.up for link in t.links)
-            names.update(link.down for link in t.links if link.down)
-        return frozenset(names)
 
 
 def load_model() -> Model:

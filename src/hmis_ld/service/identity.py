@@ -11,7 +11,6 @@ Every change is one transaction with its history entry and its audit entry.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -241,7 +240,3 @@ class Identity:
                             ["PersonalID"])
         body = " ".join(f"{q.subject} {q.predicate} {q.object} ." for q in quads)
         return f"INSERT DATA {{ GRAPH <{iris.AUDIT}> {{ {body} }} }}"
-
-
-def evidence_json(evidence: dict[str, str]) -> str:
-    return json.dumps(evidence, sort_keys=True)

@@ -267,11 +267,10 @@ class Scenarios:
         client = read_record(self.store, MODEL.tables["Client"], personal_id, access, include_deleted=True)
         rows = self._select("client_changes", access, among=("g", _graphs_of(client)), pid=ox.Literal(client.key),
                             since=datetime_literal(since), until=datetime_literal(until))
-        by_class = {t.cls: t for t in MODEL.tables.values()}
         changes = []
         subjects: dict[str, dict[str, str]] = defaultdict(dict)
         for r in rows:
-            table = by_class.get(r["type"].value)
+            table = MODEL.by_class.get(r["type"].value)
             if table is not None:
                 subjects[table.name][r["record"].value] = r["g"].value
         documents = {name: records_by_subject(self.store, MODEL.tables[name], subs, access)
