@@ -14,6 +14,7 @@ from pathlib import Path
 from hmis_ld.authz import grants
 from hmis_ld.authz.tokens import Issuer
 from hmis_ld.store import STORE_ENV, Store, open_store, store_path
+from hmis_ld.store.held import StoreHeld
 
 DEMO_CLIENTS = 500
 
@@ -85,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
                 "persons": _persons, "token": _token, "upgrade": _upgrade}
     try:
         return commands[args.command](args)
-    except CommandError as exc:
+    except (CommandError, StoreHeld) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

@@ -49,7 +49,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     )
     app.config.from_prefixed_env("HMIS_LD")
     app.config.update(config or {})
-    store: Store = app.config.get("STORE") or open_store(store_path(app.config.get("STORE_PATH")))
+    store = _store(app.config)
     if outdated(store):
         raise OutdatedStore("this store was written by an earlier hmis-ld: run `hmis-ld upgrade` on it first")
     source = str(app.config["SOURCE"])
@@ -76,6 +76,16 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
         return send_from_directory(swagger_ui.static_path, name)
 
     return app
+
+
+def _store(config: Mapping[str, object]) -> Store:
+    """The Store given as STORE, else the folder STORE_PATH, else $HMIS_LD_STORE, else
+    ./hmis-ld-store. from_prefixed_env leaves $HMIS_LD_STORE in STORE as text: a folder too."""
+    given = config.get("STORE")
+    if isinstance(given, Store):
+        return given
+    path = config.get("STORE_PATH") or (str(given) if given not in (None, "") else None)
+    return open_store(store_path(str(path) if path else None))
 
 
 class OutdatedStore(RuntimeError):

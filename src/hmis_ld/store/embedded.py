@@ -8,12 +8,15 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from hmis_ld.store.base import EveryGraph, Row, Store, Term
+from hmis_ld.store.base import Dataset, EveryGraph, Row, Store, Term
+from hmis_ld.store.held import held, is_lock_error
 
 
-def _dataset(graphs: Sequence[str] | EveryGraph | None) -> dict:
-    if graphs is None or isinstance(graphs, EveryGraph):
+def _dataset(graphs: Dataset) -> dict:
+    if isinstance(graphs, EveryGraph):
         return {"use_default_graph_as_union": True}
+    if isinstance(graphs, str) or not isinstance(graphs, Sequence):
+        raise TypeError(f"a read names its dataset: a list of graphs or EVERY_GRAPH, not {graphs!r}")
     nodes = [ox.NamedNode(g) for g in graphs]
     # An empty list would mean "the store's default graph"; an unknown graph means "nothing".
     nodes = nodes or [ox.NamedNode("urn:hmis-ld:graph:none")]
@@ -37,7 +40,12 @@ class EmbeddedStore(Store):
         self.path = Path(path) if path is not None else None
         if self.path is not None:
             self.path.mkdir(parents=True, exist_ok=True)
-            self._store = ox.Store(str(self.path))
+            try:
+                self._store = ox.Store(str(self.path))
+            except OSError as exc:
+                if is_lock_error(exc):
+                    raise held(self.path) from None
+                raise
         else:
             self._store = ox.Store()
         self._graphs: tuple[str, ...] | None = None  # sorted
@@ -54,16 +62,16 @@ class EmbeddedStore(Store):
     def _query(self, sparql, substitutions, graphs):
         return self._store.query(sparql, substitutions=_subs(substitutions), **_dataset(graphs))
 
-    def select(self, sparql, *, substitutions=None, graphs=None) -> Iterator[Row]:
+    def select(self, sparql, *, graphs, substitutions=None) -> Iterator[Row]:
         solutions = self._query(sparql, substitutions, graphs)
         names = [v.value for v in solutions.variables]
         for solution in solutions:  # a solution iterates its values in variable order
             yield {name: value for name, value in zip(names, solution, strict=True) if value is not None}
 
-    def construct(self, sparql, *, substitutions=None, graphs=None) -> list[ox.Triple]:
+    def construct(self, sparql, *, graphs, substitutions=None) -> list[ox.Triple]:
         return list(self._query(sparql, substitutions, graphs))
 
-    def ask(self, sparql, *, substitutions=None, graphs=None) -> bool:
+    def ask(self, sparql, *, graphs, substitutions=None) -> bool:
         return bool(self._query(sparql, substitutions, graphs))
 
     def sparql(self, query: str, *, graphs: Sequence[str]) -> tuple[str, bytes]:
