@@ -386,7 +386,7 @@ def raw_timings(store, access, s: Scenario, params: list[Params], warmup: int, b
     """Per parameter set: the service call, recording and timing its queries (`queries`: their
     sum; `service`: the whole call), then its template query again on its own (`template`).
     With template_only the service call stops at the template (only `template` is measured)."""
-    from hmis_ld.service.scenarios import template
+    from hmis_ld.service.templates import template
 
     raw = Raw()
     if s.write:

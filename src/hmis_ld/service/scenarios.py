@@ -1,23 +1,16 @@
 """HUD's baseline scenarios, each a SPARQL template in `queries/` run on the caller's dataset.
 
 Parameters are bound with substitutions (never pasted into query text); only LIMIT and
-OFFSET, which this module computes as integers, are appended. A template's lines between
-`# if ?name ...` and `# end` are kept only when one of the parameters named has a value (or
-comes in the VALUES block), or names `?rows` and the template is run for its rows rather than
-for the distinct values of one variable; lines between `# unless ?name ...` and `# end` only
-when none has: Oxigraph runs an OPTIONAL or an EXISTS for every row even when a test such as
-sameTerm(?name, "") could skip it, so an absent criterion costs nothing only when its lines
-are gone.
+OFFSET, which this module computes as integers, are appended. The templates' own language
+(guarded lines, projections, VALUES blocks) is `templates`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
 
 import pyoxigraph as ox
 
@@ -26,7 +19,6 @@ from hmis_ld.model import HMIS, MODEL, Table, activity, iris
 from hmis_ld.model.derived import PREFIX_LENGTH, SSN_LAST4, name_key, prefix_iri
 from hmis_ld.model.schema import EXT, RDF_TYPE
 from hmis_ld.model.values import Value, date_literal, datetime_literal
-from hmis_ld.resources import resource_path
 from hmis_ld.service.concurrency import READS
 from hmis_ld.service.identity import resolve_with_records
 from hmis_ld.service.paging import Page, PageOf, paged
@@ -38,15 +30,11 @@ from hmis_ld.service.records import (
     read_records,
     records_by_subject,
 )
+from hmis_ld.service.templates import query
 from hmis_ld.store import Row, Store
 
 XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 PROJECT = MODEL.tables["Project"]
-
-
-@cache
-def template(name: str) -> str:
-    return resource_path("queries", f"{name}.rq").read_text(encoding="utf-8")
 
 
 def _date(value: dt.date | None) -> ox.Literal | None:
@@ -59,19 +47,6 @@ def _int(value: int | None) -> ox.Literal | None:
 
 def _str(value: str | None) -> ox.Literal | None:
     return None if value is None else ox.Literal(value)
-
-
-GUARDED = re.compile(r"^[ \t]*# (if|unless) ((?:\?\w+ ?)+)\n(.*?)^[ \t]*# end\n", re.MULTILINE | re.DOTALL)
-
-
-def _guarded(sparql: str, bound: set[str]) -> str:
-    """The template without the `if` lines none of whose names is bound, and without the
-    `unless` lines one of whose names is."""
-    def kept(m: re.Match) -> str:
-        named = bound.intersection(m.group(2).replace("?", "").split())
-        return m.group(3) if (m.group(1) == "if") == bool(named) else ""
-
-    return GUARDED.sub(kept, sparql)
 
 
 @dataclass(frozen=True)
@@ -102,18 +77,10 @@ class Scenarios:
         `within` for a template that names its graphs itself. `distinct` projects the template
         to the distinct values of one variable."""
         given = {k: v for k, v in bindings.items() if v is not None}
-        sparql = _guarded(template(name), set(given) | set(among[0].split() if among else ())
-                          | ({"rows"} if distinct is None else set()))
-        if distinct is not None:
-            projected = " ".join(f"?{v}" for v in (distinct, *bindings))
-            sparql = re.sub(r"SELECT [^{]*WHERE", f"SELECT DISTINCT {projected} WHERE", sparql, count=1)
-        if among is not None:
-            variables, rows = among[0].split(), among[1]
-            if "g" in variables:
-                within = list(dict.fromkeys(row[variables.index("g")].value for row in rows))
-            names = " ".join(f"?{v}" for v in variables)
-            block = f"VALUES ({names}) {{ {' '.join('(' + ' '.join(map(str, row)) + ')' for row in rows)} }} "
-            sparql = re.sub(r"WHERE\s*{", lambda m: m.group(0) + block, sparql, count=1)
+        values = (among[0].split(), among[1]) if among is not None else None
+        if values is not None and "g" in values[0]:
+            within = list(dict.fromkeys(row[values[0].index("g")].value for row in values[1]))
+        sparql = query(name, given, distinct=None if distinct is None else (distinct, *bindings), values=values)
         sparql += page.clause() if page else ""
         return list(self.store.select(sparql, substitutions=given, graphs=access.dataset(self.store, within)))
 
