@@ -315,7 +315,7 @@ def _rows(store, sparql: str, graphs=None) -> list[dict[str, str]]:
 def draw_params(store, rng: random.Random, count: int, project: str | None = None) -> list[Params]:
     """`count` parameter sets; inside one project when `project` is given."""
     from hmis_ld.authz import SYSTEM
-    from hmis_ld.demo import FEMALE, LAST, MALE
+    from hmis_ld.demo.names import FEMALE, LAST, MALE
     from hmis_ld.model import MODEL
     from hmis_ld.service.records import SYSTEM_FIELDS, read_records
 
@@ -654,7 +654,7 @@ def paired_timings(small: Session, big: Session, cfg: Settings) -> dict[str, dic
     """Each scenario at both sizes, one server per size, the requests alternating between them:
     growth from two runs minutes apart mixes the store's size with the VM's speed, which swings
     by up to two times here (the `cpu` column); alternating, both sizes meet the same speed."""
-    from hmis_ld.demo import FEMALE, MALE
+    from hmis_ld.demo.names import FEMALE, MALE
 
     rng = random.Random(SEED)
     servers = [Server(small.work), Server(big.work)]
@@ -691,7 +691,7 @@ def profile_endpoints(work: Path, n: int, tokens: dict, params: list[Params], cf
     import cProfile
 
     from hmis_ld.api import create_app
-    from hmis_ld.demo import FEMALE, MALE
+    from hmis_ld.demo.names import FEMALE, MALE
     from hmis_ld.store import EmbeddedStore
 
     store = EmbeddedStore(work)

@@ -27,7 +27,8 @@ try:
 except ImportError:  # a source checkout without `pip install -e .`
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "src"))
 
-from hmis_ld.demo import FEMALE, LAST, MALE, NICKNAMES, RACE_FIELDS
+from hmis_ld.demo.names import FEMALE, LAST, MALE, NICKNAMES
+from hmis_ld.demo.weights import RACE_FIELDS
 
 TODAY = date(2026, 1, 1)
 SPANISH_FEMALE = ("María", "Guadalupe", "Rosario", "Dolores", "Concepción", "Sofía", "Inés", "Josefina",
