@@ -18,7 +18,8 @@ from hmis_ld.api.schemas import input_schema, patch_schema
 from hmis_ld.api.trail import record_pii_read
 from hmis_ld.authz import audit
 from hmis_ld.csv.exporter import read_changed, read_table
-from hmis_ld.model import MODEL
+from hmis_ld.model import MODEL, Field
+from hmis_ld.model.derived import SEARCH_FIELDS
 from hmis_ld.model.values import Value, ValueProblem, format_json, parse_date
 from hmis_ld.service.problems import FieldProblem, Invalid
 from hmis_ld.service.records import read_records
@@ -57,15 +58,21 @@ def _compact(record: dict[str, Value | None]) -> dict[str, object]:
     return {k: format_json(v) for k, v in record.items() if v is not None}
 
 
+def _search_property(f: Field) -> dict[str, object]:
+    """Names are searched by prefix and SSN by its last four too, so only the key keeps its length."""
+    if f.kind == "date":
+        return {"type": "string", "format": "date"}
+    if f.name == "SSN":
+        return {"type": "string", "description": "nine digits, or the last four"}
+    return {"type": "string", **({"maxLength": f.max_length} if f.name == CLIENT.key else {})}
+
+
 @blp.route("/client/search", methods=["POST"])
 @blp.doc(summary="Scenario 1: search clients by PersonalID, name prefix, DOB or SSN (full or last four)",
          description="Identifying data stays in the body, never in the URL. A client the caller may not see "
                      "is never matched.",
          requestBody={"required": True, "content": {"application/json": {"schema": {
-             "type": "object", "properties": {
-                 "PersonalID": {"type": "string", "maxLength": 32}, "FirstName": {"type": "string"},
-                 "LastName": {"type": "string"}, "DOB": {"type": "string", "format": "date"},
-                 "SSN": {"type": "string", "description": "nine digits, or the last four"}}}}}},
+             "type": "object", "properties": {name: _search_property(CLIENT.by_name[name]) for name in SEARCH_FIELDS}}}}},
          parameters=PAGE_PARAMS,
          responses={200: {"description": "Matching clients"}, **problem_responses(400, 404)})
 def client_search() -> Response:
@@ -80,35 +87,34 @@ def client_search() -> Response:
 def _search_criteria(body: object) -> SearchCriteria:
     if not isinstance(body, dict):
         raise Invalid([FieldProblem(None, None, "the body must be a JSON object")], status=400)
-    known = {"personalid": "personal_id", "firstname": "first_name", "lastname": "last_name", "dob": "dob",
-             "ssn": "ssn"}
+    known = {name.lower(): name for name in SEARCH_FIELDS}
     values: dict[str, object] = {}
     problems = []
     for key, raw in body.items():
         target = known.get(key.lower())
         if target is None:
-            problems.append(FieldProblem(key, None, "not a search field (PersonalID, FirstName, LastName, DOB, SSN)"))
+            problems.append(FieldProblem(key, None, f"not a search field ({', '.join(SEARCH_FIELDS)})"))
         elif raw in (None, ""):
             continue
         elif not isinstance(raw, str):
             problems.append(FieldProblem(key, None, "expected a string"))
-        elif target == "dob":
+        elif target == "DOB":
             try:
-                values["dob"] = parse_date(raw)
+                values["DOB"] = parse_date(raw)
             except ValueProblem:
                 problems.append(FieldProblem(key, None, "expected a date, YYYY-MM-DD"))
-        elif target == "ssn":
+        elif target == "SSN":
             digits = re.sub(r"[\s-]", "", raw)
             if not re.fullmatch(r"\d{9}|\d{4}", digits):
                 problems.append(FieldProblem(key, None, "expected nine digits, or the last four"))
-            values["ssn"] = digits
+            values["SSN"] = digits
         else:
             values[target] = raw.strip()
     if problems:
         raise Invalid(problems, status=400)
-    criteria = SearchCriteria(**values)  # type: ignore[arg-type]
+    criteria = SearchCriteria(values)  # type: ignore[arg-type]
     if criteria.is_empty():
-        raise Invalid([FieldProblem(None, None, "give at least one of PersonalID, FirstName, LastName, DOB, SSN")],
+        raise Invalid([FieldProblem(None, None, f"give at least one of {', '.join(SEARCH_FIELDS)}")],
                       status=400)
     return criteria
 

@@ -25,6 +25,9 @@ from hmis_ld.model.values import Value, date_literal
 
 PREFIX_LENGTH = 4
 NAME_KEYS = {"FirstName": "firstName", "LastName": "lastName"}
+# The Client fields scenario 1 searches by: the key, the names (through their keys), DOB and SSN
+# (also by its last four).
+SEARCH_FIELDS = ("PersonalID", *NAME_KEYS, "DOB", "SSN")
 SSN_LAST4 = EXT + "ssnLast4"
 BLOCKING_KEY = EXT + "blockingKey"
 CLIENT_ID = EXT + "clientID"

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import pyoxigraph as ox
 
 from hmis_ld.authz import Access
 from hmis_ld.model import HMIS, MODEL, Table, activity, iris
-from hmis_ld.model.derived import PREFIX_LENGTH, SSN_LAST4, name_key, prefix_iri
+from hmis_ld.model.derived import NAME_KEYS, PREFIX_LENGTH, SEARCH_FIELDS, SSN_LAST4, name_key, prefix_iri
 from hmis_ld.model.schema import EXT, RDF_TYPE
 from hmis_ld.model.values import Value, date_literal, datetime_literal
 from hmis_ld.service.concurrency import READS
@@ -51,16 +51,32 @@ def _str(value: str | None) -> ox.Literal | None:
 
 @dataclass(frozen=True)
 class SearchCriteria:
-    personal_id: str | None = None
-    first_name: str | None = None
-    last_name: str | None = None
-    dob: dt.date | None = None
-    ssn: str | None = None  # nine digits, or the last four
+    """Scenario 1's criteria by Client field (`SEARCH_FIELDS`): text, a date for DOB, and for SSN
+    nine digits or the last four."""
+
+    given: Mapping[str, str | dt.date]
+
+    def __post_init__(self) -> None:
+        unknown = self.given.keys() - set(SEARCH_FIELDS)
+        if unknown:
+            raise ValueError(f"not search fields: {sorted(unknown)}")
+
+    def text(self, name: str) -> str | None:
+        value = self.given.get(name)
+        return value if isinstance(value, str) and value else None
+
+    @property
+    def dob(self) -> dt.date | None:
+        value = self.given.get("DOB")
+        return value if isinstance(value, dt.date) else None
+
+    def name_key(self, name: str) -> str | None:
+        """A name as searched; None when nothing searchable is left once normalized ("-" is not)."""
+        text = self.text(name)
+        return (name_key(text) or None) if text else None
 
     def is_empty(self) -> bool:
-        """Names count only if something searchable is left once normalized ("-" is not)."""
-        names = (name_key(n) if n else "" for n in (self.first_name, self.last_name))
-        return not any((self.personal_id, *names, self.dob, self.ssn))
+        return not any(self.name_key(n) if n in NAME_KEYS else self.given.get(n) for n in SEARCH_FIELDS)
 
 
 class Scenarios:
@@ -86,12 +102,11 @@ class Scenarios:
 
     # Scenario 1
     def search(self, criteria: SearchCriteria, access: Access, page: Page) -> PageOf:
-        first = name_key(criteria.first_name) if criteria.first_name else None
-        last = name_key(criteria.last_name) if criteria.last_name else None
-        first, last = first or None, last or None
-        ssn = criteria.ssn if criteria.ssn and len(criteria.ssn) == 9 else None
-        ssn4 = criteria.ssn if criteria.ssn and len(criteria.ssn) == 4 else None
-        identifying = any((first, last, criteria.dob, criteria.ssn))
+        first, last = criteria.name_key("FirstName"), criteria.name_key("LastName")
+        personal_id, dob, digits = criteria.text("PersonalID"), criteria.dob, criteria.text("SSN")
+        ssn = digits if digits and len(digits) == 9 else None
+        ssn4 = digits if digits and len(digits) == 4 else None
+        identifying = any((first, last, dob, digits))
         if identifying and not access.pii:
             # identifiers and their search keys sit in PII graphs, outside this caller's dataset:
             # the template would find nothing, after a lookup in each of up to 670 graphs
@@ -100,21 +115,21 @@ class Scenarios:
             # a PersonalID alone is a point lookup, as GET /clients/{id} (a merged PersonalID finds
             # its survivor): the template's lookups are unnamed, so in a dataset of 670 graphs it took
             # 400 ms at 100k clients
-            view = read_records(self.store, MODEL.tables["Client"], [str(criteria.personal_id)], access).get(
-                str(criteria.personal_id))
+            view = read_records(self.store, MODEL.tables["Client"], [str(personal_id)], access).get(
+                str(personal_id))
             return PageOf([view] if view is not None and not view.deleted and page.offset == 0 else [], None)
         anchors = [
-            (ssn, HMIS + "SSN"), (criteria.personal_id, HMIS + "PersonalID"), (ssn4, SSN_LAST4),
-            (criteria.dob.isoformat() if criteria.dob else None, HMIS + "DOB"),
+            (ssn, HMIS + "SSN"), (personal_id, HMIS + "PersonalID"), (ssn4, SSN_LAST4),
+            (dob.isoformat() if dob else None, HMIS + "DOB"),
             (last[:PREFIX_LENGTH] if last else None, prefix_iri("LastName")),
             (first[:PREFIX_LENGTH] if first else None, prefix_iri("FirstName")),
         ]
         value, predicate = next((v, p) for v, p in anchors if v)
-        anchor = _date(criteria.dob) if predicate == HMIS + "DOB" else ox.Literal(value)
+        anchor = _date(dob) if predicate == HMIS + "DOB" else ox.Literal(value)
         rows = self._select(
             "client_search", access, page,
-            anchorP=ox.NamedNode(predicate), anchorV=anchor, personalId=_str(criteria.personal_id),
-            ssn=_str(ssn), ssn4=_str(ssn4), dob=_date(criteria.dob),
+            anchorP=ox.NamedNode(predicate), anchorV=anchor, personalId=_str(personal_id),
+            ssn=_str(ssn), ssn4=_str(ssn4), dob=_date(dob),
             first=_str(first), first4=_str(first[:PREFIX_LENGTH] if first else None),
             last=_str(last), last4=_str(last[:PREFIX_LENGTH] if last else None),
         )
