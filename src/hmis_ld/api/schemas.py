@@ -11,7 +11,7 @@ from functools import cache
 from marshmallow import Schema, fields, validate
 
 from hmis_ld.model import MODEL, Field, Table
-from hmis_ld.service.records import SYSTEM_FIELDS
+from hmis_ld.model.schema import SYSTEM_FIELDS
 
 
 def _field(f: Field, *, required: bool) -> fields.Field:

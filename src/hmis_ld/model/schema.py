@@ -25,6 +25,9 @@ RESTATED = (
     ("Exit", "EnrollmentID", "ExitDate", EXT + "exitDate"),
     ("Funder", "ProjectID", "Funder", EXT + "funder"),
 )
+# Columns the server sets on every write, never a request body. HUD's files do not mark them (the
+# OWL's hmis:Metadata also holds DataCollectionStage and InformationDate, which a body sets).
+SYSTEM_FIELDS = ("DateCreated", "DateUpdated", "UserID", "DateDeleted", "ExportID")
 # When an enrollment may be active, which its own record and its Exit's decide together: every
 # write of either rewrites it (model.activity).
 ACTIVE_UNTIL = EXT + "activeUntil"

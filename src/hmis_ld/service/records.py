@@ -22,7 +22,7 @@ from hmis_ld.model import HMIS, MODEL, Table, activity, iris
 from hmis_ld.model.derived import client_id
 from hmis_ld.model.identity import person_link_quad, person_quads
 from hmis_ld.model.records import FIELDS, RELABELLED, Placement, record_from_documents, record_quads
-from hmis_ld.model.schema import RDF_TYPE
+from hmis_ld.model.schema import RDF_TYPE, SYSTEM_FIELDS
 from hmis_ld.model.values import Value, ValueProblem, format_json, parse_value
 from hmis_ld.service.concurrency import in_halves
 from hmis_ld.service.identity import resolve_with_records
@@ -31,8 +31,6 @@ from hmis_ld.service.problems import Conflict, FieldProblem, Invalid, NotFound, 
 from hmis_ld.store import Row, Store
 from hmis_ld.validation import Finding, RecordValidator
 
-# Set by the server, never by a request body.
-SYSTEM_FIELDS = ("DateCreated", "DateUpdated", "UserID", "DateDeleted", "ExportID")
 API_EXPORT_ID = "hmis-ld-api"
 CLIENT = MODEL.tables["Client"]
 
