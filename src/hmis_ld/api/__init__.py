@@ -9,7 +9,7 @@ from flask_smorest import Api
 from openapi_ui_bundles import swagger_ui
 
 from hmis_ld import __version__
-from hmis_ld.api import auth, crud, hud, identity, problems, sparql, trail
+from hmis_ld.api import auth, crud, hud, identity, index, origin, problems, sparql, trail
 from hmis_ld.api.context import EXTENSION, Services
 from hmis_ld.authz.tokens import ExternalProvider
 from hmis_ld.model import iris
@@ -49,6 +49,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     )
     app.config.from_prefixed_env("HMIS_LD")
     app.config.update(config or {})
+    origin.install(app)  # absolute URLs name HMIS_LD_PUBLIC_URL, never the client's Host
     store = _store(app.config)
     if outdated(store):
         raise OutdatedStore("this store was written by an earlier hmis-ld: run `hmis-ld upgrade` on it first")
@@ -65,6 +66,8 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     problems.register(app)
     auth.register(app, issuer=str(app.config["AUTH_ISSUER"]), audience=str(app.config["AUTH_AUDIENCE"]),
                   external=_external_provider(app), basic=bool(app.config["AUTH_BASIC"]))
+
+    index.register(app)  # / and /api/v1/: where to go next, without a token
 
     @app.get(CONTEXT_PATH)
     def jsonld_context() -> Response:
