@@ -15,18 +15,18 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from hmis_ld import __version__
+from hmis_ld import __version__, clock
 from hmis_ld.model import HMIS, MODEL, Table, iris
 from hmis_ld.model.derived import UPDATED_ON
 from hmis_ld.model.records import FIELDS, RELABELLED, record_from_documents
 from hmis_ld.model.schema import RDF_TYPE
 from hmis_ld.model.values import Value, date_literal, format_csv
-from hmis_ld.store import Row, Store
+from hmis_ld.store import EVERY_GRAPH, Dataset, Row, Store
 
 Record = dict[str, Value]
 
 
-def read_table(store: Store, table: Table, graphs: Sequence[str] | None = None, *,
+def read_table(store: Store, table: Table, graphs: Dataset = EVERY_GRAPH, *,
                personal_id: str | None = None) -> list[Record]:
     """Every record of a table visible in `graphs`, one per key, sorted by key; only one
     person's if `personal_id` is given and the table has a PersonalID. Records come from their
@@ -43,7 +43,7 @@ def read_table(store: Store, table: Table, graphs: Sequence[str] | None = None, 
     return _one_per_key(table, {row["s"].value: _record(table, row) for row in store.select(sparql, graphs=graphs)})
 
 
-def read_changed(store: Store, graphs: Sequence[str] | None, days: Sequence[dt.date]) -> dict[str, list[Record]]:
+def read_changed(store: Store, graphs: Dataset, days: Sequence[dt.date]) -> dict[str, list[Record]]:
     """Each table's records (as read_table) whose DateUpdated falls on one of `days`: a lookup
     per day (`derived.UPDATED_ON`) where testing DateUpdated read every record, made once for
     every table (made per table, each day's records were read again for each of the 24). For
@@ -91,10 +91,11 @@ def export_csv(store: Store, outdir: str | Path, *, export_id: str | None = None
     """Write the HMIS CSV files into `outdir`; returns rows per file."""
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
-    now = (now or dt.datetime.now()).replace(microsecond=0)
+    now = (now or clock.now()).replace(microsecond=0)
     export_id = export_id or now.strftime("%Y%m%d%H%M%S")
     counts: dict[str, int] = {}
-    tables = {name: read_table(store, table) for name, table in MODEL.tables.items() if name != "Export"}
+    # the whole store is the export: every graph, deliberately
+    tables = {name: read_table(store, table, EVERY_GRAPH) for name, table in MODEL.tables.items() if name != "Export"}
     tables["Export"] = [_export_row(export_id, now, tables)]
     for name, table in MODEL.tables.items():
         rows = tables[name]
