@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -14,7 +15,7 @@ from hud_files import read_rows, rows_with_bad_codes, spec_columns
 from hmis_ld.csv.exporter import read_table
 from hmis_ld.csv.importer import import_csv
 from hmis_ld.model import MODEL
-from hmis_ld.store import EmbeddedStore
+from hmis_ld.store import EVERY_GRAPH, EmbeddedStore
 
 HUD_FILES = [
     "Export", "Organization", "User", "Project", "Funder", "ProjectCoC", "Inventory", "Affiliation",
@@ -27,7 +28,7 @@ HUD_FILES = [
 def count_records(store: EmbeddedStore, table: str) -> int:
     cls = MODEL.tables[table].cls
     key = MODEL.tables[table].key_field.iri
-    rows = store.select(f"SELECT (COUNT(DISTINCT ?k) AS ?n) WHERE {{ ?s a <{cls}> ; <{key}> ?k }}")
+    rows = store.select(f"SELECT (COUNT(DISTINCT ?k) AS ?n) WHERE {{ ?s a <{cls}> ; <{key}> ?k }}", graphs=EVERY_GRAPH)
     return int(next(rows)["n"].value)
 
 
@@ -38,12 +39,11 @@ def test_model_covers_every_hud_csv_file(shared: Path) -> None:
         assert [f.name for f in MODEL.tables[file].fields] == [c["Name"] for c in columns]
 
 
-def test_testkit_imports_every_valid_row(testkit: Path, shared: Path, testkit_store: EmbeddedStore) -> None:
+def test_testkit_imports_every_row(testkit: Path, testkit_store: EmbeddedStore) -> None:
+    """Every row has its key and its parents: a code outside its list costs the field, not the row."""
     for file in HUD_FILES:
         rows = read_rows(testkit / f"{file}.csv")
-        bad = rows_with_bad_codes(shared, testkit, file)
-        expected = len({r[MODEL.tables[file].key] for i, r in enumerate(rows) if i not in bad})
-        assert count_records(testkit_store, file) == expected, file
+        assert count_records(testkit_store, file) == len({r[MODEL.tables[file].key] for r in rows}), file
     assert count_records(testkit_store, "Client") == 514
     assert count_records(testkit_store, "Enrollment") == 574
     assert count_records(testkit_store, "Services") == 6385
@@ -51,15 +51,28 @@ def test_testkit_imports_every_valid_row(testkit: Path, shared: Path, testkit_st
     assert stale_on_parents(testkit_store) == set()
 
 
-def test_testkit_report_names_each_rejected_row(testkit: Path, shared: Path) -> None:
+def test_testkit_report_names_each_field_problem(testkit: Path, shared: Path) -> None:
     report = import_csv(EmbeddedStore(), testkit, progress=False)
+    funders = read_rows(testkit / "Funder.csv")
+    bad_funders = rows_with_bad_codes(shared, testkit, "Funder")
+    assert bad_funders and not report.rejections
+    assert report.files["Funder.csv"].loaded == len(funders)
+    assert {(p.file, p.line, p.column, p.value) for p in report.warnings if "not a code" in p.reason} == {
+        ("Funder.csv", i + 2, "Funder", funders[i]["Funder"]) for i in bad_funders
+    }
+    assert report.files["Client.csv"].loaded == 514
+    assert set(report.ignored_files) == {"CustomEnrollmentFY26Deprecations.csv", "CustomGender.csv"}
+
+
+def test_strict_import_rejects_each_row_with_a_bad_value(testkit: Path, shared: Path) -> None:
+    store = EmbeddedStore()
+    report = import_csv(store, testkit, progress=False, strict=True)
     bad_funders = rows_with_bad_codes(shared, testkit, "Funder")
     assert report.files["Funder.csv"].rejected == len(bad_funders) > 0
     assert {(p.file, p.line, p.column) for p in report.rejections} == {
         ("Funder.csv", i + 2, "Funder") for i in bad_funders
     }
-    assert report.files["Client.csv"].loaded == 514
-    assert set(report.ignored_files) == {"CustomEnrollmentFY26Deprecations.csv", "CustomGender.csv"}
+    assert count_records(store, "Funder") == len(read_rows(testkit / "Funder.csv")) - len(bad_funders)
 
 
 def test_reimporting_the_same_export_changes_nothing(testkit: Path, tmp_path: Path) -> None:
@@ -147,10 +160,76 @@ def test_bom_files_read_like_plain_files(cases: Path, tmp_path: Path) -> None:
     assert not any("header" in p.reason for p in report.problems)
 
 
-def test_bad_data_rows_are_rejected_with_file_line_column(cases: Path) -> None:
+def _placeable(folder: Path) -> dict[str, dict[str, int]]:
+    """File -> key -> line of each row that can be placed: a key not seen before in its file, and
+    every column naming a parent either blank (when optional) or a key placed in the parent's file."""
+    placed: dict[str, dict[str, int]] = {}
+    for name, table in MODEL.tables.items():
+        placed[name] = {}
+        path = folder / f"{name}.csv"
+        if not path.exists():
+            continue
+        for line, row in enumerate(read_rows(path), start=2):
+            key = (row.get(table.key) or "").strip()
+            if not key or key in placed[name]:
+                continue
+            parents_ok = True
+            for link in table.links:
+                value = (row.get(link.field) or "").strip()
+                if value:
+                    parents_ok &= value in placed[link.target]
+                else:
+                    parents_ok &= not table.by_name[link.field].required
+            if parents_ok:
+                placed[name][key] = line
+    return placed
+
+
+def test_bad_data_keeps_every_row_with_a_key_and_a_parent(cases: Path) -> None:
     folder = cases / "bad_data"
     store = EmbeddedStore()
     report = import_csv(store, folder, progress=False)
+    placeable = _placeable(folder)
+    for name in placeable:
+        if (folder / f"{name}.csv").exists():
+            assert count_records(store, name) == len(placeable[name]), name
+            rejected = {p.line for p in report.rejections if p.file == f"{name}.csv"}
+            assert not rejected & set(placeable[name].values()), name
+            assert all(p.reason.startswith(("references a missing", "duplicate key")) or p.column
+                       for p in report.rejections if p.file == f"{name}.csv")
+    # the field problems of the kept rows: file, line, column, and the value unless it is personal data
+    client_rows = read_rows(folder / "Client.csv")
+    field_problems = [p for p in report.warnings if "required value is missing" not in p.reason]
+    assert field_problems
+    for p in field_problems:
+        header = next(csv.reader((folder / p.file).open(encoding="utf-8-sig")))
+        assert p.column in header and p.line >= 2
+        raw = read_rows(folder / p.file)[p.line - 2][p.column]
+        assert p.value == (None if MODEL.tables[p.file[:-4]].by_name[p.column].pii else raw.strip())
+    four_digit_years = re.compile(r"(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/-]\d{1,2}[/-]\d{4})([ T].*)?")
+    for column in ("DOB", "DateUpdated"):
+        unreadable = {line for line, r in enumerate(client_rows, start=2)
+                      if r[column].strip() and not four_digit_years.fullmatch(r[column].strip())}
+        assert unreadable, column
+        assert {p.line for p in field_problems if p.file == "Client.csv" and p.column == column} == unreadable
+    stored = {str(c["PersonalID"]): c for c in read_table(store, MODEL.tables["Client"])}
+    # a two-digit year cannot be read without guessing the century: the client is kept without it
+    for r in client_rows:
+        if r["DOB"].endswith("-67"):
+            assert "DOB" not in stored[r["PersonalID"]]
+    # names and dates of birth are personal data: a problem report never repeats them
+    assert not any(r[c] in p.reason for r in client_rows for c in ("LastName", "DOB") for p in report.problems
+                   if len(r[c]) > 3)
+    # a row rejected for a missing parent still names its other problems
+    cls = {(p.line, p.column) for p in report.rejections if p.file == "CurrentLivingSituation.csv"}
+    assert {column for _, column in cls} >= {"EnrollmentID", "SubsequentResidence"}
+    assert stale_documents(store) == []
+
+
+def test_bad_data_strict_rejects_each_row_with_a_bad_value(cases: Path) -> None:
+    folder = cases / "bad_data"
+    store = EmbeddedStore()
+    report = import_csv(store, folder, progress=False, strict=True)
     client_rows = read_rows(folder / "Client.csv")
     rejected_lines = {p.line for p in report.rejections if p.file == "Client.csv"}
     assert rejected_lines, "bad data must be reported"
@@ -158,19 +237,23 @@ def test_bad_data_rows_are_rejected_with_file_line_column(cases: Path) -> None:
     assert count_records(store, "Client") == len(client_rows) - len(rejected_lines)
     by_id = {r["PersonalID"]: r for r in client_rows}
     stored = {c["PersonalID"] for c in read_table(store, MODEL.tables["Client"])}
-    # a two-digit year cannot be read without guessing the century
     assert not any(r["DOB"].endswith("-67") and pid in stored for pid, r in by_id.items())
-    # names are personal data: a problem report never repeats them
     assert not any(r["LastName"] in p.reason for r in client_rows for p in report.problems if r["LastName"])
 
 
-def test_validation_files_reject_codes_outside_lists(cases: Path, shared: Path) -> None:
+def test_validation_files_report_codes_outside_lists(cases: Path, shared: Path) -> None:
     folder = cases / "validation_files"
-    report = import_csv(EmbeddedStore(), folder, progress=False)
+    lenient = import_csv(EmbeddedStore(), folder, progress=False)
+    strict = import_csv(EmbeddedStore(), folder, progress=False, strict=True)
     for file in ("Client", "Enrollment", "Exit", "Services"):
-        bad = rows_with_bad_codes(shared, folder, file)
-        lines = {p.line for p in report.rejections if p.file == f"{file}.csv" and "not a code" in p.reason}
-        assert lines == {i + 2 for i in bad}, file
+        bad = {i + 2 for i in rows_with_bad_codes(shared, folder, file)}
+        lines = {p.line for p in lenient.problems if p.file == f"{file}.csv" and "not a code" in p.reason}
+        assert lines == bad, file
+        rejected = {p.line for p in lenient.rejections if p.file == f"{file}.csv"}
+        orphans = {p.line for p in lenient.rejections if p.file == f"{file}.csv" and "missing" in p.reason}
+        assert not (rejected - orphans) & bad, file  # a bad code alone never rejects the row
+        lines = {p.line for p in strict.rejections if p.file == f"{file}.csv" and "not a code" in p.reason}
+        assert lines == bad, file
 
 
 def test_deleted_rows_are_kept_with_date_deleted(cases: Path) -> None:

@@ -37,6 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("path")
     _store_arg(imp)
     imp.add_argument("--source", default=None, help="name of the source HMIS (scopes record IRIs)")
+    imp.add_argument("--strict", action="store_true",
+                     help="reject a whole row for any bad value (default: keep the row without that value)")
 
     exp = sub.add_parser("export-csv", help="write the store as HMIS CSV FY2026 files")
     exp.add_argument("outdir")
@@ -175,7 +177,7 @@ def _import(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     with _opened(args.store) as store:
         try:
-            report = import_csv(store, args.path, source=args.source or iris.DEFAULT_SOURCE)
+            report = import_csv(store, args.path, source=args.source or iris.DEFAULT_SOURCE, strict=args.strict)
         except FileNotFoundError as exc:
             raise CommandError(str(exc)) from None
     seconds = time.perf_counter() - started

@@ -3,9 +3,13 @@
 - A row newer than the stored record replaces it; an older one is skipped; a row from
   the same day applies (DateUpdated compared by day, as HUD's importers do).
 - A row with DateDeleted is stored with it (kept, hidden from normal reads).
-- A row that is unreadable, repeats a key already seen in its file, or names a parent
-  that is neither in the export nor in the store is rejected and reported (file, line,
-  column, reason); the rest of the import goes on.
+- A row is rejected only when it cannot be placed: its key or a column naming its parent
+  is blank or unreadable, its key repeats one already seen in its file, or its parent is
+  neither in the export nor in the store. A value it cannot store as given (a code outside
+  its list, an unreadable date, a string too long) costs the field, not the row: the row
+  is kept without it, or repaired (`recovery`), and reported as a warning. With
+  `strict=True` any such problem rejects the whole row instead. Every problem is reported
+  with file, line, column and reason; the rest of the import goes on.
 - Re-importing the same export writes nothing.
 
 Into an empty store the import uses Oxigraph's bulk loader (offline use: the CLI holds
@@ -19,17 +23,19 @@ import datetime as dt
 import sys
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
 from tqdm import tqdm
 
+from hmis_ld.csv.recovery import Note, recover, said, shown
 from hmis_ld.csv.report import ImportReport
 from hmis_ld.csv.source import CsvFile, open_export
 from hmis_ld.model import MODEL, Table, activity, iris
 from hmis_ld.model.identity import person_link_quad, person_quads
 from hmis_ld.model.records import Placement, record_quads
+from hmis_ld.model.schema import Field
 from hmis_ld.model.stored import StoredRecord, enrollment_graphs, existing_records, load_records
 from hmis_ld.model.values import Value, ValueProblem, parse_value
 from hmis_ld.store import Store
@@ -43,6 +49,7 @@ Record = dict[str, Value]
 class Row:
     line: int
     record: Record
+    notes: list[Note] = field(default_factory=list)  # reported as warnings once the row is placed
 
 
 class _Known:
@@ -81,8 +88,11 @@ class _Known:
 
 
 def import_csv(store: Store, path: str | Path, *, source: str = iris.DEFAULT_SOURCE,
-               progress: bool | None = None) -> ImportReport:
-    """Import an HMIS CSV export (folder or .zip) into `store`; returns what happened."""
+               progress: bool | None = None, strict: bool = False) -> ImportReport:
+    """Import an HMIS CSV export (folder or .zip) into `store`; returns what happened.
+
+    `strict`: reject a row for any value it cannot store as given, instead of keeping the
+    row without that value (or repaired) and warning."""
     files, ignored = open_export(path)
     report = ImportReport(ignored_files=ignored)
     fresh = store.is_empty()
@@ -94,11 +104,12 @@ def import_csv(store: Store, path: str | Path, *, source: str = iris.DEFAULT_SOU
         csv_file = files.get(table.name)
         if csv_file is None:
             continue
-        rows = _read_rows(table, csv_file, report, show)
+        rows = _read_rows(table, csv_file, report, show, strict)
         if table.name == "Client":
             clients = rows  # placed after enrollments: a client record lives where its enrollments are
             for row in rows:
                 known.accepted["Client"][str(row.record["PersonalID"])] = ""
+                _report_notes(report, csv_file.name, row)
             continue
         placed = _place(table, rows, csv_file.name, known, report, source)
         writer.write(table, csv_file.name, placed, known)
@@ -114,12 +125,14 @@ def import_csv(store: Store, path: str | Path, *, source: str = iris.DEFAULT_SOU
     return report
 
 
-def _read_rows(table: Table, csv_file: CsvFile, report: ImportReport, show: bool) -> list[Row]:
+def _read_rows(table: Table, csv_file: CsvFile, report: ImportReport, show: bool, strict: bool) -> list[Row]:
     """Parse and check every row; rejected rows are reported, not returned.
 
-    A row is rejected for an unreadable value, a code outside its list, or a missing key
-    or link; a blank required value of any other column is stored and reported as a
-    warning, since real exports carry them and the record is still usable.
+    A row is rejected for a blank or unreadable key or link, or a key already seen; in
+    strict mode also for any value it cannot store. Otherwise such a value is repaired or
+    left out (`recovery.recover`), and that and a blank required value of any other column
+    become notes of the row, reported as warnings once it is placed: real exports carry
+    them and the record is still usable.
     """
     rows: list[Row] = []
     seen: dict[str, int] = {}
@@ -131,32 +144,34 @@ def _read_rows(table: Table, csv_file: CsvFile, report: ImportReport, show: bool
             return rows
         for line, cells in tqdm(body, desc=csv_file.name, unit=" rows", disable=not show, leave=False):
             record: Record = {}
-            problems: list[tuple[str, str]] = []
+            unreadable: list[tuple[Field, str, ValueProblem]] = []
             for i, f in positions:
                 raw = cells[i] if i < len(cells) else ""
                 try:
                     value = parse_value(f, raw)
                 except ValueProblem as exc:
-                    problems.append((f.name, exc.reason if f.pii else str(exc)))
+                    unreadable.append((f, raw, exc))
                     continue
                 if value is not None:
                     record[f.name] = value
             missing = [f.name for f in table.fields if f.required and f.name not in record
-                       and all(p[0] != f.name for p in problems)]
-            problems += [(name, "required value is missing") for name in missing if name in structural]
-            if problems:
-                for column, reason in problems:
-                    report.reject(csv_file.name, line, column, reason)
+                       and all(u[0].name != f.name for u in unreadable)]
+            unplaceable = [name for name in missing if name in structural]
+            if unplaceable or any(strict or f.name in structural for f, _, _ in unreadable):
+                problems = [(f.name, said(f, exc), shown(f, exc)) for f, _, exc in unreadable]
+                problems += [(name, "required value is missing", None) for name in unplaceable]
+                for column, reason, value in problems:
+                    report.reject(csv_file.name, line, column, reason, value)
                 report.stats(csv_file.name).rejected -= len(problems) - 1
                 continue
-            for name in missing:
-                report.warn(csv_file.name, line, name, "required value is missing")
             key = str(record[table.key])
             if key in seen:
-                report.reject(csv_file.name, line, table.key, f"duplicate key: first at line {seen[key]}")
+                report.reject(csv_file.name, line, table.key, f"duplicate key: first at line {seen[key]}", key)
                 continue
             seen[key] = line
-            rows.append(Row(line, record))
+            notes = [recover(table, f, raw, exc, record) for f, raw, exc in unreadable]
+            notes += [Note(name, "required value is missing") for name in missing]
+            rows.append(Row(line, record, notes))
     return rows
 
 
@@ -173,14 +188,24 @@ def _place(table: Table, rows: Sequence[Row], file: str, known: _Known, report: 
         if missing:
             link = missing[0]
             report.reject(file, row.line, link.field,
-                          f"references a missing {link.target}: {row.record[link.field]!r}")
+                          f"references a missing {link.target}: {row.record[link.field]!r}",
+                          str(row.record[link.field]))
+            for note in row.notes:  # its other problems, as a strict import would name them
+                if note.problem:
+                    report.reject(file, row.line, note.column, note.problem, note.value, count=False)
             continue
         graph = _graph_for(table, row.record, known, source)
         placed.append((row, Placement(source, graph)))
+        _report_notes(report, file, row)
         known.accepted[table.name][str(row.record[table.key])] = graph
         if table.name == "Enrollment":
             known.person_graphs[str(row.record["PersonalID"])].add(graph)
     return placed
+
+
+def _report_notes(report: ImportReport, file: str, row: Row) -> None:
+    for note in row.notes:
+        report.warn(file, row.line, note.column, note.reason, note.value)
 
 
 def _graph_for(table: Table, record: Record, known: _Known, source: str) -> str:

@@ -12,6 +12,7 @@ class Problem:
     column: str | None
     reason: str
     severity: str = "rejected"  # or "warning": the row was stored
+    value: str | None = None  # the value at fault, as read; None when blank or personal data
 
 
 @dataclass
@@ -33,12 +34,14 @@ class ImportReport:
     def stats(self, file: str) -> FileStats:
         return self.files.setdefault(file, FileStats())
 
-    def reject(self, file: str, line: int, column: str | None, reason: str) -> None:
-        self.stats(file).rejected += 1
-        self.problems.append(Problem(file, line, column, reason))
+    def reject(self, file: str, line: int, column: str | None, reason: str, value: str | None = None, *,
+               count: bool = True) -> None:
+        """A problem of a rejected row; `count=False` for a further problem of a row already counted."""
+        self.stats(file).rejected += count
+        self.problems.append(Problem(file, line, column, reason, "rejected", value))
 
-    def warn(self, file: str, line: int, column: str | None, reason: str) -> None:
-        self.problems.append(Problem(file, line, column, reason, "warning"))
+    def warn(self, file: str, line: int, column: str | None, reason: str, value: str | None = None) -> None:
+        self.problems.append(Problem(file, line, column, reason, "warning", value))
 
     @property
     def rejections(self) -> list[Problem]:
