@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 from collections import defaultdict
@@ -11,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from hmis_ld import clock
 from hmis_ld.csv.importer import import_csv
 from hmis_ld.store import EmbeddedStore
 
@@ -113,7 +113,7 @@ def stale_on_parents(store: EmbeddedStore) -> set[tuple[str, str, str, str]]:
     for r in store.select(f"SELECT ?e ?x ?g WHERE {{ GRAPH ?g {{ ?c a <{h}Exit> ; <{ext}refEnrollment> ?e ; "
                           f"<{h}ExitDate> ?x {live} }} }}"):
         year = int(r["x"].value[:4])
-        exits[(r["e"].value, r["g"].value)].add(str(year) if year <= dt.date.today().year + 1 else "open")
+        exits[(r["e"].value, r["g"].value)].add(str(year) if year <= clock.today().year + 1 else "open")
     for r in store.select(f"SELECT ?e ?g WHERE {{ GRAPH ?g {{ ?c a <{h}Enrollment> {live} BIND(?c AS ?e) }} }}"):
         for until in exits.get((r["e"].value, r["g"].value)) or {"open"}:
             expected.add(("activeUntil", r["e"].value, until, r["g"].value))

@@ -9,6 +9,7 @@ import re
 from flask import Response, request
 from flask_smorest import Blueprint
 
+from hmis_ld import clock
 from hmis_ld.api import params, render
 from hmis_ld.api.context import current_access, services
 from hmis_ld.api.crud import PAGE_PARAMS, problem_responses
@@ -205,7 +206,7 @@ def projects() -> Response:
 def clients() -> Response:
     as_of = params.date_arg("asOf")
     if params.bool_arg("active"):
-        as_of = as_of or dt.date.today()
+        as_of = as_of or clock.today()
     elif as_of is not None:
         raise Invalid([FieldProblem("asOf", None, "only with active=true")], status=400)
     page = services().scenarios.clients(
@@ -230,7 +231,7 @@ def clients() -> Response:
                      _q("until", "string", "end of the window (default now)", format="date-time")],
          responses={200: {"description": "Changes, newest first"}, **problem_responses(400, 404)})
 def client_changes(PersonalID: str) -> Response:
-    until = params.datetime_arg("until") or dt.datetime.now().replace(microsecond=0)
+    until = params.datetime_arg("until") or clock.now()
     since = params.datetime_arg("since") or max(until, dt.datetime.min + dt.timedelta(days=30)) - dt.timedelta(days=30)
     if since > until:
         raise Invalid([FieldProblem("since", None, "must not be after until")], status=400)
@@ -276,7 +277,7 @@ def _csv_export() -> dict[str, list[dict[str, object]]]:
     entry_from, exit_to = params.date_arg("EntryDate"), params.date_arg("ExitDate")
     personal_id = params.arg("PersonalID")
     since, until = params.datetime_arg("changedSince"), params.datetime_arg("changedUntil")
-    until = until or (dt.datetime.now().replace(microsecond=0) if since else None)
+    until = until or (clock.now() if since else None)
     user = _metadata_user(params.arg("HMISMetaDataFilter"))
     # a person's records are looked up by PersonalID, the records changed in a window by the day
     # of their DateUpdated; the EntryDate and ExitDate filters need every enrollment and exit

@@ -6,12 +6,12 @@ same transaction as the change; reads that return PII add one right after.
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from collections.abc import Iterable
 
 import pyoxigraph as ox
 
+from hmis_ld import clock
 from hmis_ld.authz import Access
 from hmis_ld.model import iris
 from hmis_ld.model.schema import EXT, RDF_TYPE
@@ -25,7 +25,7 @@ def entry(access: Access, operation: str, table: str, records: Iterable[tuple[st
     """Quads of one audit activity. `records`: (subject IRI if known, record key) pairs."""
     graph = ox.NamedNode(iris.AUDIT)
     activity = ox.NamedNode(f"{iris.BASE}audit:{uuid.uuid4().hex}")
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0, tzinfo=None)
+    now = clock.now()
 
     def q(p: str, o: ox.NamedNode | ox.Literal) -> ox.Quad:
         return ox.Quad(activity, ox.NamedNode(p), o, graph)

@@ -22,6 +22,7 @@ from collections.abc import Iterable
 
 import pyoxigraph as ox
 
+from hmis_ld import clock
 from hmis_ld.model.schema import ACTIVE_UNTIL, MODEL, RDF_TYPE, RESTATED
 
 OPEN = "open"
@@ -61,18 +62,18 @@ def refresh(quads: Iterable[ox.Quad], today: dt.date | None = None) -> str:
         return ""
     return (f"DELETE {{ GRAPH ?g {{ ?e <{ACTIVE_UNTIL}> ?until }} }} WHERE {{ VALUES ?e {{ {values} }} "
             f"GRAPH ?g {{ ?e <{ACTIVE_UNTIL}> ?until }} }} ;\n"
-            + _facts(f"VALUES ?e {{ {values} }}", today or dt.date.today()))
+            + _facts(f"VALUES ?e {{ {values} }}", today or clock.today()))
 
 
 def refresh_all(today: dt.date | None = None) -> str:
     """The facts of every live enrollment, for a bulk load or a store from before them (adds only)."""
-    return _facts("", today or dt.date.today())
+    return _facts("", today or clock.today())
 
 
 def buckets(as_of: dt.date, today: dt.date | None = None) -> list[ox.Literal] | None:
     """The `ext:activeUntil` values of the enrollments that may be active on as_of, or None
     when it is so far back that reading them all is as quick."""
-    years = range(as_of.year, (today or dt.date.today()).year + 2)
+    years = range(as_of.year, (today or clock.today()).year + 2)
     if len(years) > MAX_YEARS:
         return None
     return [ox.Literal(OPEN), *(ox.Literal(str(y)) for y in years)]

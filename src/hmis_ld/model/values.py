@@ -141,7 +141,8 @@ _DT = {name: ox.NamedNode(XSD + name) for name in ("integer", "decimal", "date",
 
 
 def datetime_literal(value: dt.datetime) -> ox.Literal:
-    """xsd:dateTime without time zone, as HMIS stores local times (years zero-padded)."""
+    """xsd:dateTime without time zone, as HMIS CSV has them (the server's own are UTC: `clock`;
+    years zero-padded)."""
     return ox.Literal(value.replace(tzinfo=None).isoformat(timespec="seconds"), datatype=_DT["dateTime"])
 
 

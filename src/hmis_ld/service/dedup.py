@@ -9,7 +9,6 @@ match is still found with system rights afterwards and queued for an administrat
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import math
 import threading
@@ -19,6 +18,7 @@ from dataclasses import dataclass, field, replace
 
 import pyoxigraph as ox
 
+from hmis_ld import clock
 from hmis_ld.authz import SYSTEM, Access
 from hmis_ld.dedup import DEFAULT_CONFIG, Match, MatchConfig, blocking_keys, match
 from hmis_ld.model import MODEL, iris
@@ -120,7 +120,7 @@ class Deduplicator:
         review = f"{uuid.uuid4().hex}"
         node = ox.NamedNode(f"{iris.BASE}review:{review}")
         graph = ox.NamedNode(iris.PERSONS)
-        now = ox.Literal(dt.datetime.now().replace(microsecond=0).isoformat(), datatype=ox.NamedNode(XSD + "dateTime"))
+        now = ox.Literal(clock.now().isoformat(), datatype=ox.NamedNode(XSD + "dateTime"))
 
         def q(p: str, o: ox.NamedNode | ox.Literal) -> ox.Quad:
             return ox.Quad(node, ox.NamedNode(p), o, graph)

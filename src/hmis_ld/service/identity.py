@@ -10,13 +10,13 @@ Every change is one transaction with its history entry and its audit entry.
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from hmis_ld import clock
 from hmis_ld.authz import Access, audit
 from hmis_ld.model import HMIS, iris
 from hmis_ld.model.derived import CLIENT_ID
@@ -37,7 +37,7 @@ def _lit(text: str) -> str:
 
 
 def _now() -> ox.Literal:
-    return ox.Literal(dt.datetime.now().replace(microsecond=0).isoformat(), datatype=ox.NamedNode(XSD + "dateTime"))
+    return ox.Literal(clock.now().isoformat(), datatype=ox.NamedNode(XSD + "dateTime"))
 
 
 def resolve_personal_ids(store: Store, personal_ids: Sequence[str]) -> dict[str, str]:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from hmis_ld import clock
 from hmis_ld.authz import SYSTEM, Access, audit
 from hmis_ld.model import HMIS, MODEL, Table, activity, iris
 from hmis_ld.model.derived import client_id
@@ -267,7 +268,7 @@ class RecordWriter:
         key = personal_id or str(chosen or uuid.uuid4().hex)
         if personal_id is None and chosen is not None and self._exists(table, key):
             raise Conflict(f"{table.name} {key} already exists")
-        now = _now()
+        now = clock.now()
         record: dict[str, Value] = {k: v for k, v in values.items() if v is not None}
         record.update({"DateCreated": now, "ExportID": API_EXPORT_ID, **_stamp(table, access, now), table.key: key})
         record = {f.name: record[f.name] for f in table.fields if f.name in record}
@@ -304,12 +305,12 @@ class RecordWriter:
                    and f.name in values and values[f.name] is None]
         if missing:
             raise Invalid([FieldProblem(name, None, "required: it cannot be cleared") for name in missing])
-        return self._rewrite(view, {**values, **_stamp(table, access, _now())}, access, "update")
+        return self._rewrite(view, {**values, **_stamp(table, access, clock.now())}, access, "update")
 
     def delete(self, table: Table, key: str, access: Access, *, if_match: str | None = None) -> None:
         view = read_record(self.store, table, key, access)
         _check_precondition(view, if_match)
-        now = _now()
+        now = clock.now()
         self._rewrite(view, {"DateDeleted": now, **_stamp(table, access, now)}, access, "delete")
 
     def _rewrite(self, view: RecordView, changes: Mapping[str, Value | None], access: Access, operation: str
@@ -405,6 +406,3 @@ def _stamp(table: Table, access: Access, now: dt.datetime) -> dict[str, Value]:
     """Who wrote the record (HMIS 5.07) and when; a User record's UserID is its key, not a stamp."""
     return {"DateUpdated": now} | ({} if table.key == "UserID" else {"UserID": access.user_id})
 
-
-def _now() -> dt.datetime:
-    return dt.datetime.now().replace(microsecond=0)
