@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from hmis_ld import __version__
+from hmis_ld import __version__, clock
 from hmis_ld.model import HMIS, MODEL, Table, iris
 from hmis_ld.model.derived import UPDATED_ON
 from hmis_ld.model.records import FIELDS, RELABELLED, record_from_documents
@@ -91,7 +91,7 @@ def export_csv(store: Store, outdir: str | Path, *, export_id: str | None = None
     """Write the HMIS CSV files into `outdir`; returns rows per file."""
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
-    now = (now or dt.datetime.now()).replace(microsecond=0)
+    now = (now or clock.now()).replace(microsecond=0)
     export_id = export_id or now.strftime("%Y%m%d%H%M%S")
     counts: dict[str, int] = {}
     # the whole store is the export: every graph, deliberately
