@@ -12,7 +12,7 @@ import pytest
 
 from hmis_ld import clock
 from hmis_ld.csv.importer import import_csv
-from hmis_ld.store import EmbeddedStore
+from hmis_ld.store import EVERY_GRAPH, EmbeddedStore
 
 
 def _shared() -> Path | None:
@@ -56,12 +56,12 @@ def stale_documents(store: EmbeddedStore) -> list[tuple[str, str]]:
     from hmis_ld.model import MODEL
     from hmis_ld.model.records import FIELDS, RELABELLED
 
-    tables = {r["s"].value: MODEL.by_class[r["t"].value] for r in store.select("SELECT ?s ?t WHERE { ?s a ?t }")
+    tables = {r["s"].value: MODEL.by_class[r["t"].value] for r in store.select("SELECT ?s ?t WHERE { ?s a ?t }", graphs=EVERY_GRAPH)
               if r["t"].value in MODEL.by_class}
     documents: dict[tuple[str, str], dict] = defaultdict(dict)
     triples: dict[tuple[str, str], dict] = defaultdict(dict)
     days: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for r in store.select("SELECT ?s ?g ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }"):
+    for r in store.select("SELECT ?s ?g ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }", graphs=EVERY_GRAPH):
         s, g, p = r["s"].value, r["g"].value, r["p"].value
         table = tables.get(s)
         if table is None:
@@ -100,25 +100,25 @@ def stale_on_parents(store: EmbeddedStore) -> set[tuple[str, str, str, str]]:
         for link in table.links:
             if link.down:
                 expected |= {(link.down, r["p"].value, r["c"].value, r["g"].value) for r in store.select(
-                    f"SELECT ?p ?c ?g WHERE {{ GRAPH ?g {{ ?c a <{table.cls}> ; <{link.up}> ?p {live} }} }}")}
+                    f"SELECT ?p ?c ?g WHERE {{ GRAPH ?g {{ ?c a <{table.cls}> ; <{link.up}> ?p {live} }} }}", graphs=EVERY_GRAPH)}
     for down in MODEL.down_links:
         found |= {(down, r["p"].value, r["c"].value, r["g"].value) for r in store.select(
-            f"SELECT ?p ?c ?g WHERE {{ GRAPH ?g {{ ?p <{down}> ?c }} }}")}
+            f"SELECT ?p ?c ?g WHERE {{ GRAPH ?g {{ ?p <{down}> ?c }} }}", graphs=EVERY_GRAPH)}
     for up, field, fact in RESTATED:
         expected |= {(fact, r["p"].value, r["v"].value, r["g"].value) for r in store.select(
-            f"SELECT DISTINCT ?p ?v ?g WHERE {{ GRAPH ?g {{ ?c <{ext}{up}> ?p ; <{h}{field}> ?v {live} }} }}")}
+            f"SELECT DISTINCT ?p ?v ?g WHERE {{ GRAPH ?g {{ ?c <{ext}{up}> ?p ; <{h}{field}> ?v {live} }} }}", graphs=EVERY_GRAPH)}
         found |= {(fact, r["p"].value, r["v"].value, r["g"].value) for r in store.select(
-            f"SELECT ?p ?v ?g WHERE {{ GRAPH ?g {{ ?p <{ext}{fact}> ?v }} }}")}
+            f"SELECT ?p ?v ?g WHERE {{ GRAPH ?g {{ ?p <{ext}{fact}> ?v }} }}", graphs=EVERY_GRAPH)}
     exits: dict[tuple[str, str], set[str]] = defaultdict(set)
     for r in store.select(f"SELECT ?e ?x ?g WHERE {{ GRAPH ?g {{ ?c a <{h}Exit> ; <{ext}refEnrollment> ?e ; "
-                          f"<{h}ExitDate> ?x {live} }} }}"):
+                          f"<{h}ExitDate> ?x {live} }} }}", graphs=EVERY_GRAPH):
         year = int(r["x"].value[:4])
         exits[(r["e"].value, r["g"].value)].add(str(year) if year <= clock.today().year + 1 else "open")
-    for r in store.select(f"SELECT ?e ?g WHERE {{ GRAPH ?g {{ ?c a <{h}Enrollment> {live} BIND(?c AS ?e) }} }}"):
+    for r in store.select(f"SELECT ?e ?g WHERE {{ GRAPH ?g {{ ?c a <{h}Enrollment> {live} BIND(?c AS ?e) }} }}", graphs=EVERY_GRAPH):
         for until in exits.get((r["e"].value, r["g"].value)) or {"open"}:
             expected.add(("activeUntil", r["e"].value, until, r["g"].value))
     found |= {("activeUntil", r["e"].value, r["u"].value, r["g"].value) for r in store.select(
-        f"SELECT ?e ?u ?g WHERE {{ GRAPH ?g {{ ?e <{ext}activeUntil> ?u }} }}")}
+        f"SELECT ?e ?u ?g WHERE {{ GRAPH ?g {{ ?e <{ext}activeUntil> ?u }} }}", graphs=EVERY_GRAPH)}
     return expected ^ found
 
 

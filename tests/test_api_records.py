@@ -14,6 +14,7 @@ from hmis_ld.api.crud import CRUD_TABLES, collection_paths
 from hmis_ld.model import MODEL
 from hmis_ld.model.jsonld import context
 from hmis_ld.model.records import READ_COPIES
+from hmis_ld.store import EVERY_GRAPH
 
 WRITABLE = {"DateCreated", "DateUpdated", "UserID", "DateDeleted", "ExportID"}
 
@@ -254,7 +255,7 @@ def test_jsonld_expands_to_exactly_the_stored_triples(writable, demo_csv: Path) 
         # own; the document and the day of DateUpdated repeat its fields
         skipped = ", ".join(f"<{p}>" for p in sorted({*MODEL.ownership.not_own, *READ_COPIES}))
         stored = {f"{r['s']} {r['p']} {r['o']} ." for r in store.select(
-            f"SELECT ?s ?p ?o WHERE {{ BIND(<{subject}> AS ?s) ?s ?p ?o FILTER(?p NOT IN ({skipped})) }}")}
+            f"SELECT ?s ?p ?o WHERE {{ BIND(<{subject}> AS ?s) ?s ?p ?o FILTER(?p NOT IN ({skipped})) }}", graphs=EVERY_GRAPH)}
         assert set(expanded.strip().splitlines()) == stored, table
 
 

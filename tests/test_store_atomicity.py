@@ -18,12 +18,14 @@ WRITER = textwrap.dedent(
     """
     import sys
     from hmis_ld.model import MODEL, iris
+    from hmis_ld.model.identity import client_id_key
+    from hmis_ld.model.ownership import replace_records
     from hmis_ld.model.records import Placement, record_quads
     from hmis_ld.store import EmbeddedStore
 
     store = EmbeddedStore(sys.argv[1])
     table = MODEL.tables["Client"]
-    placement = Placement("local", iris.project_graph("local", "P1"))
+    placement = Placement("local", iris.project_graph("local", "P1"), client_id_key(store))
     subjects = [placement.subject(table, f"C{i}") for i in range(300)]
     version = 0
     while True:
@@ -33,7 +35,7 @@ WRITER = textwrap.dedent(
             "PersonalID": f"C{i}", "FirstName": tag, "MiddleName": tag, "LastName": tag,
             "NameSuffix": tag, "AdditionalRaceEthnicity": tag, "NameDataQuality": 1,
             "SSNDataQuality": 99, "DOBDataQuality": 99}, placement)]
-        store.replace_records(subjects if version > 1 else [], MODEL.ownership, quads)
+        replace_records(store, subjects if version > 1 else [], MODEL.ownership, quads)
         if version == 3:
             print("ready", flush=True)
     """

@@ -20,7 +20,7 @@ from hmis_ld.model.derived import UPDATED_ON
 from hmis_ld.model.identity import MERGED_INTO
 from hmis_ld.model.records import FIELDS
 from hmis_ld.model.schema import ACTIVE_UNTIL, EXT
-from hmis_ld.store import EmbeddedStore
+from hmis_ld.store import EVERY_GRAPH, EmbeddedStore
 
 EXIT_DATE, FUNDER = EXT + "exitDate", EXT + "funder"
 
@@ -42,12 +42,12 @@ def test_merge_chains_of_an_old_store_are_flattened(demo_dump: bytes, tmp_path: 
     """Before, a person merged into one merged in turn kept pointing at it (a chain of four here)."""
     store = _demo_store(demo_dump, tmp_path)
     persons = [r["p"] for r in store.select(
-        f"SELECT ?p WHERE {{ GRAPH <{iris.PERSONS}> {{ ?p a ?type }} }} ORDER BY ?p LIMIT 5")]
+        f"SELECT ?p WHERE {{ GRAPH <{iris.PERSONS}> {{ ?p a ?type }} }} ORDER BY ?p LIMIT 5", graphs=EVERY_GRAPH)]
     graph, merged_into = ox.NamedNode(iris.PERSONS), ox.NamedNode(MERGED_INTO)
     store.extend([ox.Quad(a, merged_into, b, graph) for a, b in pairwise(persons)])
     upgraded = _refused_then_upgraded(store)
     survivors = {(r["a"], r["b"]) for r in upgraded.select(
-        f"SELECT ?a ?b WHERE {{ GRAPH <{iris.PERSONS}> {{ ?a <{MERGED_INTO}> ?b }} }}")}
+        f"SELECT ?a ?b WHERE {{ GRAPH <{iris.PERSONS}> {{ ?a <{MERGED_INTO}> ?b }} }}", graphs=[iris.PERSONS])}
     assert survivors == {(p, persons[-1]) for p in persons[:-1]}
     upgraded.close()
 
@@ -58,12 +58,12 @@ def test_links_to_deleted_records_of_an_old_store_are_dropped(demo_dump: bytes, 
     h = "urn:hud:hmis:owl#"
     first = (f"SELECT ?e ?g WHERE {{ GRAPH ?g {{ ?e a <{h}Enrollment> ; <{h}EnrollmentID> ?id }} }} "
              f"ORDER BY ?id LIMIT 2")
-    enrollments = [(r["e"], r["g"]) for r in store.select(first)]
+    enrollments = [(r["e"], r["g"]) for r in store.select(first, graphs=EVERY_GRAPH)]
     deleted = ox.Literal("2025-01-02T03:04:05", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#dateTime"))
     store.extend([ox.Quad(e, ox.NamedNode(h + "DateDeleted"), deleted, g) for e, g in enrollments])
     down = f"VALUES ?down {{ <{h}hasProjectEnrollment> <{h}hasClientEnrollment> }}"
     links = [ox.Quad(r["p"], r["down"], e, g) for e, g in enrollments
-             for r in store.select(f"SELECT ?p ?down WHERE {{ {down} GRAPH <{g.value}> {{ ?p ?down <{e.value}> }} }}")]
+             for r in store.select(f"SELECT ?p ?down WHERE {{ {down} GRAPH <{g.value}> {{ ?p ?down <{e.value}> }} }}", graphs=EVERY_GRAPH)]
     assert len(links) == 4
     store.update(" ; ".join(f"DELETE DATA {{ GRAPH {q.graph_name} {{ {q.subject} {q.predicate} {q.object} }} }}"
                             for q in links))
@@ -93,3 +93,32 @@ def _refused_then_upgraded(store: EmbeddedStore) -> EmbeddedStore:
     again = EmbeddedStore(path)
     create_app({"STORE": again, "TESTING": True})
     return again
+
+
+def test_client_ids_of_an_old_store_are_keyed_and_the_old_ones_still_resolve(demo_dump: bytes,
+                                                                             tmp_path: Path) -> None:
+    """Before, a ClientID was the plain hash of its record's IRI, which names the PersonalID and
+    the project: anyone could compute one. After the upgrade each record has a keyed ClientID,
+    and the one it had keeps answering, through updates too."""
+    from conftest import signed_in
+
+    from hmis_ld.model.derived import CLIENT_ID, legacy_client_id
+
+    store = _demo_store(demo_dump, tmp_path)
+    store.update(f"DELETE {{ GRAPH ?g {{ ?s <{CLIENT_ID}> ?id }} }} INSERT {{ GRAPH ?g {{ ?s <{CLIENT_ID}> ?old }} }} "
+                 f"WHERE {{ GRAPH ?g {{ ?s <{CLIENT_ID}> ?id }} BIND(SUBSTR(SHA1(STR(?s)), 1, 20) AS ?old) }}")
+    upgraded = _refused_then_upgraded(store)
+    ids = {r["s"].value: r["id"].value for r in upgraded.select(
+        f"SELECT ?s ?id WHERE {{ GRAPH ?g {{ ?s <{CLIENT_ID}> ?id }} }}", graphs=EVERY_GRAPH)}
+    assert ids and all(cid != legacy_client_id(s) for s, cid in ids.items())
+    client = signed_in(create_app({"STORE": upgraded, "TESTING": True}))
+    subject = min(ids)
+    old, new = legacy_client_id(subject), ids[subject]
+    by_new = client.get(f"/api/v1/clientrecords/{new}")
+    assert by_new.status_code == 200
+    assert client.get(f"/api/v1/clientrecords/{old}").get_json() == by_new.get_json()
+    patched = client.patch(f"/api/v1/clientrecords/{old}", json={"NameSuffix": "Jr"})
+    assert patched.status_code == 200, patched.get_data(as_text=True)
+    assert client.get(f"/api/v1/clientrecords/{old}").get_json()["NameSuffix"] == "Jr"
+    assert client.get(f"/api/v1/clientrecords/{new}").get_json()["NameSuffix"] == "Jr"
+    upgraded.close()

@@ -17,7 +17,7 @@ from hmis_ld import clock
 from hmis_ld.model import MODEL, iris
 from hmis_ld.model.records import Placement, record_quads
 from hmis_ld.model.values import Value
-from hmis_ld.store import EmbeddedStore
+from hmis_ld.store import EVERY_GRAPH, Dataset, EmbeddedStore
 from hmis_ld.validation import Finding, RecordValidator
 
 REPO = Path(__file__).resolve().parents[1]
@@ -96,7 +96,7 @@ def project_coc(**changes: Value) -> Record:
 
 
 def quads(table: str, record: Record, graph: str = PROJECT_GRAPH) -> list[ox.Quad]:
-    return record_quads(MODEL.tables[table], record, Placement(SOURCE, graph))
+    return record_quads(MODEL.tables[table], record, Placement(SOURCE, graph, b"test key"))
 
 
 @pytest.fixture(scope="module")
@@ -117,7 +117,7 @@ def store() -> EmbeddedStore:
 
 @pytest.fixture
 def check(validator: RecordValidator, store: EmbeddedStore):
-    def run(table: str, record: Record, graphs: list[str] | None = None) -> list[Finding]:
+    def run(table: str, record: Record, graphs: Dataset = EVERY_GRAPH) -> list[Finding]:
         graph = iris.DIRECTORY if MODEL.tables[table].scope == "directory" else PROJECT_GRAPH
         return validator.validate(MODEL.tables[table], quads(table, record, graph), store, graphs)
     return run
@@ -316,15 +316,15 @@ def test_updated_before_created_is_a_warning(check) -> None:
 def test_a_client_written_to_two_graphs_is_checked_in_each(validator, store) -> None:
     both = quads("Client", client(SSN="000123456")) + quads("Client", client(SSN="000123456"),
                                                              iris.project_graph(SOURCE, "P2"))
-    only(validator.validate(MODEL.tables["Client"], both, store, None), "SSN")
+    only(validator.validate(MODEL.tables["Client"], both, store, EVERY_GRAPH), "SSN")
 
 
 def test_validation_is_thread_safe(validator, store) -> None:
     cases = [("Exit", exit_(ExitDate=dt.date(2020, 1, 1))), ("Client", client(VeteranStatus=0)),
              ("Services", service(SubTypeProvided=9))] * 8
-    expected = [validator.validate(MODEL.tables[t], quads(t, r), store, None) for t, r in cases]
+    expected = [validator.validate(MODEL.tables[t], quads(t, r), store, EVERY_GRAPH) for t, r in cases]
     with ThreadPoolExecutor(max_workers=6) as pool:
-        got = list(pool.map(lambda c: validator.validate(MODEL.tables[c[0]], quads(*c), store, None), cases))
+        got = list(pool.map(lambda c: validator.validate(MODEL.tables[c[0]], quads(*c), store, EVERY_GRAPH), cases))
     assert got == expected
 
 
@@ -357,7 +357,7 @@ SAMPLE = 100  # records per table: enough to meet each kind of row, quick enough
 
 
 def stored_quads(store: EmbeddedStore, subject: ox.NamedNode) -> list[ox.Quad]:
-    rows = store.select("SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }", substitutions={"s": subject})
+    rows = store.select("SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }", substitutions={"s": subject}, graphs=EVERY_GRAPH)
     return [ox.Quad(r["s"], r["p"], r["o"], r["g"]) for r in rows]
 
 
@@ -368,8 +368,8 @@ def test_testkit_records_pass_except_known_bad_rows(validator, testkit_store: Em
     for table in MODEL.tables.values():
         sample = (f"SELECT DISTINCT ?s ?key WHERE {{ ?s a <{table.cls}> ; <{table.key_field.iri}> ?key }} "
                   f"ORDER BY ?key LIMIT {SAMPLE}")
-        for row in list(testkit_store.select(sample)):
-            for f in validator.validate(table, stored_quads(testkit_store, row["s"]), testkit_store, None):
+        for row in list(testkit_store.select(sample, graphs=EVERY_GRAPH)):
+            for f in validator.validate(table, stored_quads(testkit_store, row["s"]), testkit_store, EVERY_GRAPH):
                 fired[(table.name, f.field, f.severity)] += 1
                 if f.severity == "Violation":
                     violations.add((table.name, row["key"].value, f.field))

@@ -9,7 +9,7 @@ from rdflib import OWL, RDF
 
 from hmis_ld.model import EXT, HMIS, MODEL
 from hmis_ld.model.vocabulary import extension_terms
-from hmis_ld.store import EmbeddedStore
+from hmis_ld.store import EVERY_GRAPH, EmbeddedStore
 
 RDF_TYPE = str(RDF.type)
 
@@ -23,8 +23,8 @@ def hud_declared(shared: Path) -> set[str]:
 
 def test_store_uses_only_declared_terms(testkit_store: EmbeddedStore, shared: Path) -> None:
     declared = hud_declared(shared) | extension_terms() | {RDF_TYPE}
-    predicates = {r["p"].value for r in testkit_store.select("SELECT DISTINCT ?p WHERE { ?s ?p ?o }")}
-    classes = {r["c"].value for r in testkit_store.select("SELECT DISTINCT ?c WHERE { ?s a ?c }")}
+    predicates = {r["p"].value for r in testkit_store.select("SELECT DISTINCT ?p WHERE { ?s ?p ?o }", graphs=EVERY_GRAPH)}
+    classes = {r["c"].value for r in testkit_store.select("SELECT DISTINCT ?c WHERE { ?s a ?c }", graphs=EVERY_GRAPH)}
     assert predicates - declared == set()
     assert classes - declared == set()
     assert {p for p in predicates if not p.startswith((HMIS, EXT))} <= {RDF_TYPE} | hud_declared(shared)

@@ -206,6 +206,7 @@ def _upgrade(args: argparse.Namespace) -> int:
         add_updated_days,
         drop_dead_links,
         flatten_merges,
+        key_client_ids,
     )
 
     with _opened(args.store) as store:
@@ -215,6 +216,7 @@ def _upgrade(args: argparse.Namespace) -> int:
         active = add_activity(store)
         flattened = flatten_merges(store)
         dropped = drop_dead_links(store)
+        rekeyed = key_client_ids(store)
     print(f"\n{count} records given their ext:fields documents" if count else "no record lacked its documents")
     for predicate, n in restated.items():
         print(f"{n} {predicate} facts restated on parents")
@@ -224,6 +226,8 @@ def _upgrade(args: argparse.Namespace) -> int:
     print("enrollments given when they may be active" if active else "no enrollment lacked when it may be active")
     print("merged persons now point straight at their survivors" if flattened else "no merge chain to flatten")
     print("deleted records no longer linked from their parents" if dropped else "no link to a deleted record")
+    print(f"{rekeyed} client records given keyed ClientIDs (their old ones still resolve)" if rekeyed
+          else "every ClientID was keyed already")
     return 0
 
 
@@ -248,15 +252,20 @@ DEMO_GRANTS = ("all:read", "all:write", "pii:read", "sparql", "audit", "admin")
 
 def _serve(args: argparse.Namespace) -> int:
     from hmis_ld.api import OutdatedStore, create_app
+    from hmis_ld.api.origin import BadSetting, host_of
 
     path = store_path(args.store)
     if args.demo:
         _prepare_demo(path)
     try:
         app = create_app({"STORE_PATH": str(path)})
-    except OutdatedStore as exc:
+    except (OutdatedStore, BadSetting) as exc:
         raise CommandError(str(exc)) from None
     print(f"serving {path} on http://{args.host}:{args.port}/api/v1/ (docs: /api/v1/docs)")
+    if args.host in ("0.0.0.0", "::", "") and not (app.config.get("PUBLIC_URL") or app.config.get("TRUSTED_PROXIES")):
+        print(f"note: the URLs the API writes (Location, Link, the JSON-LD @context) will name http://"
+              f"{host_of(args.host, str(args.port), 'http')}: set HMIS_LD_PUBLIC_URL to the address clients use "
+              "(docs/deployment.md)")
     app.run(host=args.host, port=args.port, threaded=False)
     return 0
 

@@ -13,12 +13,13 @@ from __future__ import annotations
 from flask import Response, request
 from flask_smorest import Blueprint
 
-from hmis_ld.api.auth import require
 from hmis_ld.api.context import current_access, services
+from hmis_ld.api.guard import require
 from hmis_ld.authz import SYSTEM_GRAPHS
 from hmis_ld.model import iris
 from hmis_ld.service.problems import FieldProblem, Invalid
 from hmis_ld.service.user_query import parse_user_query
+from hmis_ld.store.base import EveryGraph
 
 blp = Blueprint("sparql", __name__, url_prefix="/api/v1", description="SPARQL 1.1 query over your graphs")
 
@@ -35,7 +36,7 @@ def sparql() -> Response:
     query = parse_user_query(text)
     store = services().store
     graphs = current_access().dataset(store)
-    graphs = [g for g in (store.graph_names() if graphs is None else graphs)
+    graphs = [g for g in (store.graph_names() if isinstance(graphs, EveryGraph) else graphs)
               if g not in SYSTEM_GRAPHS and not g.endswith(iris.PII_SUFFIX)]
     if not set(query.from_graphs) <= set(graphs):
         raise Invalid([FieldProblem("query", None, "FROM and FROM NAMED may only name your graphs")], status=400)

@@ -47,7 +47,7 @@ class Accounts:
         rows = list(self.store.select(
             f"SELECT ?grant ?name WHERE {{ GRAPH <{iris.ACCOUNTS}> {{ ?a <{NAME}> ?name . "
             f"OPTIONAL {{ ?a <{GRANT}> ?grant }} }} }}",
-            substitutions={"name": ox.Literal(name)}))
+            substitutions={"name": ox.Literal(name)}, graphs=[iris.ACCOUNTS]))
         if not rows:
             return None
         return Account(name, frozenset(r["grant"].value for r in rows if "grant" in r))
@@ -55,7 +55,7 @@ class Accounts:
     def all(self) -> list[Account]:
         rows = self.store.select(
             f"SELECT ?name ?grant WHERE {{ GRAPH <{iris.ACCOUNTS}> {{ ?a <{NAME}> ?name . "
-            f"OPTIONAL {{ ?a <{GRANT}> ?grant }} }} }}")
+            f"OPTIONAL {{ ?a <{GRANT}> ?grant }} }} }}", graphs=[iris.ACCOUNTS])
         found: dict[str, set[str]] = {}
         for r in rows:
             found.setdefault(r["name"].value, set()).update([r["grant"].value] if "grant" in r else [])
@@ -93,7 +93,7 @@ class Accounts:
         """The account if the secret is right; the same work is done either way."""
         rows = list(self.store.select(
             f"SELECT ?hash ?name WHERE {{ GRAPH <{iris.ACCOUNTS}> {{ ?a <{NAME}> ?name ; <{SECRET}> ?hash }} }}",
-            substitutions={"name": ox.Literal(name)}))
+            substitutions={"name": ox.Literal(name)}, graphs=[iris.ACCOUNTS]))
         stored = rows[0]["hash"].value if rows else _DUMMY_HASH
         try:
             _hasher.verify(stored, secret)

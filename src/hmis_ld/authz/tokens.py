@@ -65,7 +65,8 @@ class VerifiedTokens:
 
 def signing_key(store: Store) -> ECKey:
     """This server's key, made on first use and kept in the accounts graph."""
-    rows = list(store.select(f"SELECT ?k WHERE {{ GRAPH <{iris.ACCOUNTS}> {{ <{iris.ACCOUNTS}> <{SIGNING_KEY}> ?k }} }}"))
+    rows = list(store.select(f"SELECT ?k WHERE {{ GRAPH <{iris.ACCOUNTS}> {{ <{iris.ACCOUNTS}> <{SIGNING_KEY}> ?k }} }}",
+                      graphs=[iris.ACCOUNTS]))
     if rows:
         return ECKey.import_key(json.loads(rows[0]["k"].value))
     key = ECKey.generate_key("P-256", parameters={"use": "sig", "alg": ALGORITHM}, auto_kid=True)

@@ -33,7 +33,8 @@ from hmis_ld.csv.recovery import Note, recover, said, shown
 from hmis_ld.csv.report import ImportReport
 from hmis_ld.csv.source import CsvFile, open_export
 from hmis_ld.model import MODEL, Table, activity, iris
-from hmis_ld.model.identity import person_link_quad, person_quads
+from hmis_ld.model.identity import client_id_key, person_link_quad, person_quads
+from hmis_ld.model.ownership import replace_records
 from hmis_ld.model.records import Placement, record_quads
 from hmis_ld.model.schema import Field
 from hmis_ld.model.stored import StoredRecord, enrollment_graphs, existing_records, load_records
@@ -58,6 +59,7 @@ class _Known:
     def __init__(self, store: Store, fresh: bool):
         self.store = store
         self.fresh = fresh
+        self.client_key = client_id_key(store)
         self.accepted: dict[str, dict[str, str]] = defaultdict(dict)  # table -> key -> graph
         self.person_graphs: dict[str, set[str]] = defaultdict(set)  # PersonalID -> enrollment graphs
         self._stored: dict[str, dict[str, list[StoredRecord]]] = {}
@@ -195,7 +197,7 @@ def _place(table: Table, rows: Sequence[Row], file: str, known: _Known, report: 
                     report.reject(file, row.line, note.column, note.problem, note.value, count=False)
             continue
         graph = _graph_for(table, row.record, known, source)
-        placed.append((row, Placement(source, graph)))
+        placed.append((row, Placement(source, graph, known.client_key)))
         _report_notes(report, file, row)
         known.accepted[table.name][str(row.record[table.key])] = graph
         if table.name == "Enrollment":
@@ -234,7 +236,7 @@ def _write_clients(rows: list[Row], csv_file: CsvFile | None, source: str, known
         pid = str(row.record["PersonalID"])
         targets = known.person_graphs.get(pid, set()) | stored_graphs.get(pid, set())
         for graph in sorted(targets or {iris.source_graph(source)}):
-            placed.append((row, Placement(source, graph)))
+            placed.append((row, Placement(source, graph, known.client_key)))
     writer.write(table, csv_file.name, placed, known)
 
 
@@ -281,7 +283,7 @@ class _Writer:
                 delete += [s.subject for s in versions]
                 insert += new_quads + self._extra(table, items[0][0].record, items[0][1])
             old = [q for s in delete for q in old_quads.get(s, [])]
-            self.store.replace_records(delete, MODEL.ownership, insert, activity.refresh(insert + old))
+            replace_records(self.store, delete, MODEL.ownership, insert, activity.refresh(insert + old))
             self.report.quads_written += len(insert)
 
     def _quads(self, table: Table, record: Record, placement: Placement) -> list[ox.Quad]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -34,8 +35,18 @@ CLIENT_ID = EXT + "clientID"
 UPDATED_ON = EXT + "updatedOn"
 
 
-def client_id(subject: str) -> str:
-    """A client record's durable identifier: it never changes, whatever happens to its person."""
+def client_id(subject: str, key: bytes) -> str:
+    """A client record's durable identifier: it never changes, whatever happens to its person.
+    A record's IRI names its PersonalID and its project, so a plain hash of it would let
+    anyone test whether a person is served by a project; keyed with the store's secret
+    (model.identity.client_id_key), nobody can compute one."""
+    if not key:
+        raise ValueError("a ClientID needs the store's key (model.identity.client_id_key)")
+    return hmac.new(key, subject.encode(), hashlib.sha256).hexdigest()[:20]
+
+
+def legacy_client_id(subject: str) -> str:
+    """The ClientID of stores written before ClientIDs were keyed (upgrade only)."""
     return hashlib.sha1(subject.encode()).hexdigest()[:20]
 
 
@@ -53,20 +64,27 @@ def prefix_iri(field: str) -> str:
     return f"{EXT}{NAME_KEYS[field]}Prefix"
 
 
+# Every predicate written here: lookup keys the server keeps for itself, never part of a record's
+# representation (model.records.INTERNAL). The name keys and the blocking keys come from names,
+# SSN and DOB (one blocking key is made of the whole SSN).
+SEARCH_KEYS = frozenset({SSN_LAST4, BLOCKING_KEY, CLIENT_ID, UPDATED_ON,
+                         *(key_iri(f) for f in NAME_KEYS), *(prefix_iri(f) for f in NAME_KEYS)})
+
+
 def ssn_last4(ssn: str) -> str | None:
     tail = ssn[-4:]
     return tail if len(ssn) == 9 and tail.isdigit() else None
 
 
 def derived_quads(table: Table, record: Mapping[str, Value], subject: ox.NamedNode, graph: ox.NamedNode,
-                  pii_graph: ox.NamedNode) -> list[ox.Quad]:
+                  pii_graph: ox.NamedNode, client_key: bytes) -> list[ox.Quad]:
     updated = record.get("DateUpdated")
     quads: list[ox.Quad] = []
     if isinstance(updated, dt.datetime):
         quads.append(ox.Quad(subject, ox.NamedNode(UPDATED_ON), date_literal(updated.date()), graph))
     if table.name != "Client":
         return quads
-    quads.append(ox.Quad(subject, ox.NamedNode(CLIENT_ID), ox.Literal(client_id(subject.value)), graph))
+    quads.append(ox.Quad(subject, ox.NamedNode(CLIENT_ID), ox.Literal(client_id(subject.value, client_key)), graph))
     quads += [ox.Quad(subject, ox.NamedNode(BLOCKING_KEY), ox.Literal(key), pii_graph)
               for key in sorted(blocking_keys(record))]
     for field in NAME_KEYS:

@@ -6,11 +6,14 @@ that link. An import links every record of a CSV PersonalID to one person.
 
 from __future__ import annotations
 
+import secrets
+
 import pyoxigraph as ox
 
 from hmis_ld.model import iris
 from hmis_ld.model.records import Placement
 from hmis_ld.model.schema import EXT, HMIS, RDF_TYPE
+from hmis_ld.store import Store
 
 PERSON_CLASS = EXT + "Person"
 PERSON_LINK = EXT + "person"
@@ -18,6 +21,22 @@ PERSON_LINK = EXT + "person"
 # merged into the one it merges, so a PersonalID resolves in one hop (a path such as
 # mergedInto+ cost 1.3 ms per page of 50 clients, with no merge in the store at all).
 MERGED_INTO = EXT + "mergedInto"
+CLIENT_ID_KEY = EXT + "clientIdKey"
+
+
+def client_id_key(store: Store) -> bytes:
+    """The store's secret for ClientIDs (derived.client_id), made on first use in the accounts
+    graph, which no caller's dataset includes. Made by a conditional insert, so processes that
+    start at once on a shared store agree on one key."""
+    holder = f"<{iris.ACCOUNTS}>"
+    read = f"SELECT ?k WHERE {{ GRAPH {holder} {{ {holder} <{CLIENT_ID_KEY}> ?k }} }}"
+    rows = list(store.select(read, graphs=[iris.ACCOUNTS]))
+    if not rows:
+        fresh = ox.Literal(secrets.token_hex(32))
+        store.update(f"INSERT {{ GRAPH {holder} {{ {holder} <{CLIENT_ID_KEY}> {fresh} }} }} WHERE {{ "
+                     f"FILTER NOT EXISTS {{ GRAPH {holder} {{ {holder} <{CLIENT_ID_KEY}> ?k }} }} }}")
+        rows = list(store.select(read, graphs=[iris.ACCOUNTS]))
+    return bytes.fromhex(rows[0]["k"].value)
 
 
 def person_link_quad(placement: Placement, personal_id: str) -> ox.Quad:

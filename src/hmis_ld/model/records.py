@@ -25,8 +25,8 @@ from functools import cache
 import pyoxigraph as ox
 
 from hmis_ld.model import iris
-from hmis_ld.model.derived import UPDATED_ON, derived_quads
-from hmis_ld.model.schema import EXT, RDF_TYPE, RESTATED, Table
+from hmis_ld.model.derived import SEARCH_KEYS, UPDATED_ON, derived_quads
+from hmis_ld.model.schema import ACTIVE_UNTIL, EXT, RDF_TYPE, RESTATED, Table
 from hmis_ld.model.values import FROM_LEXICAL, Value, to_literal
 from hmis_ld.store.base import Term
 
@@ -37,6 +37,11 @@ _JSON = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#JSON")
 # Predicates that repeat a record's own fields for faster reads (its documents, the day of its
 # DateUpdated): not part of the record as JSON-LD and Turtle show it.
 READ_COPIES = frozenset({FIELDS, UPDATED_ON})
+# Every predicate the server keeps for itself beside a record's own fields and links: its read
+# copies, its search and blocking keys (model.derived), when an enrollment may be active
+# (model.activity), the fields children restate on their parents. Never part of a record's
+# representation in any format (JSON-LD, Turtle); SPARQL and the checks read them.
+INTERNAL = frozenset({*READ_COPIES, *SEARCH_KEYS, ACTIVE_UNTIL, *(predicate for *_, predicate in RESTATED)})
 # Merging and splitting persons relabel PersonalID triples in place (service.identity), so
 # documents leave PersonalID out and readers take it from its triple.
 RELABELLED = "PersonalID"
@@ -44,10 +49,12 @@ RELABELLED = "PersonalID"
 
 @dataclass(frozen=True)
 class Placement:
-    """Where a record lives and how it names the records it links to."""
+    """Where a record lives and how it names the records it links to. Writing a client
+    record also needs the store's `client_key`, which keys its ClientID."""
 
     source: str
     graph: str
+    client_key: bytes = b""
 
     def subject(self, table: Table, key: str) -> str:
         if table.name == "Client":
@@ -80,7 +87,8 @@ def record_quads(table: Table, record: Mapping[str, Value], placement: Placement
         quads.append(ox.Quad(subject, ox.NamedNode(link.up), target, graph))
         if link.down and record.get("DateDeleted") is None:
             quads.append(ox.Quad(target, ox.NamedNode(link.down), subject, graph))
-    return quads + restated_quads(table, record, placement) + derived_quads(table, record, subject, graph, pii)
+    return quads + restated_quads(table, record, placement) + derived_quads(table, record, subject, graph, pii,
+                                                                                     placement.client_key)
 
 
 def restated_quads(table: Table, record: Mapping[str, Value], placement: Placement) -> list[ox.Quad]:

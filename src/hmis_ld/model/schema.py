@@ -9,8 +9,8 @@ import json
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from hmis_ld.model.ownership import Ownership, ParentFact
 from hmis_ld.resources import resource_path
-from hmis_ld.store.base import Ownership, ParentFact
 
 HMIS = "urn:hud:hmis:owl#"
 EXT = "urn:hmis-ld:ext#"
@@ -31,6 +31,9 @@ SYSTEM_FIELDS = ("DateCreated", "DateUpdated", "UserID", "DateDeleted", "ExportI
 # When an enrollment may be active, which its own record and its Exit's decide together: every
 # write of either rewrites it (model.activity).
 ACTIVE_UNTIL = EXT + "activeUntil"
+# The ClientID a record had when ClientIDs were a plain hash of its IRI: kept by `hmis-ld
+# upgrade` so that identifiers already handed out keep resolving.
+FORMER_CLIENT_ID = EXT + "formerClientID"
 
 
 @dataclass(frozen=True)
@@ -135,7 +138,7 @@ class Model:
             if down is None:
                 raise ValueError(f"{child}.{link} has no parent -> child property to restate {restated} along")
             facts.append(ParentFact(predicate, down, table.by_name[restated].iri, table.by_name["DateDeleted"].iri))
-        return Ownership(self.down_links, tuple(facts), frozenset({ACTIVE_UNTIL}))
+        return Ownership(self.down_links, tuple(facts), frozenset({ACTIVE_UNTIL}), frozenset({FORMER_CLIENT_ID}))
 
 
 def load_model() -> Model:

@@ -10,7 +10,9 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from hmis_ld.model.schema import HMIS, MODEL, RDF_TYPE, Table
-from hmis_ld.store.base import Store
+from hmis_ld.store import EVERY_GRAPH, Store
+
+WHOLE = EVERY_GRAPH  # an import places and replaces records wherever they are
 
 
 @dataclass(frozen=True)
@@ -33,7 +35,7 @@ def existing_records(store: Store, table: Table, keys: Sequence[str]) -> dict[st
         f"OPTIONAL {{ GRAPH ?g {{ ?s <{HMIS}DateUpdated> ?du }} }} }}"
     )
     found: dict[str, list[StoredRecord]] = defaultdict(list)
-    for row in store.select(sparql):
+    for row in store.select(sparql, graphs=WHOLE):
         du = row.get("du")
         found[row["key"].value].append(
             StoredRecord(row["s"].value, row["g"].value, dt.datetime.fromisoformat(du.value) if du else None)
@@ -57,13 +59,13 @@ def load_records(store: Store, subjects: Sequence[str]) -> dict[str, list[ox.Qua
         f"{{ VALUES ?p {{ {inbound} }} GRAPH ?g {{ ?s ?p ?r }} BIND(?r AS ?o) }} }}"
     )
     out: dict[str, list[ox.Quad]] = defaultdict(list)
-    for row in store.select(sparql):
+    for row in store.select(sparql, graphs=WHOLE):
         out[row["r"].value].append(ox.Quad(row["s"], row["p"], row["o"], row["g"]))
     for f in ownership.facts:  # a query of its own: as a third UNION branch it cost four times as much
         predicate = ox.NamedNode(f.predicate)
         restated = (f"SELECT ?r ?s ?o ?g WHERE {{ VALUES ?r {{ {values} }} "
                     f"GRAPH ?g {{ {f.live_child('?s', '?r', '?o')} ?s <{f.predicate}> ?o }} }}")
-        for row in store.select(restated):
+        for row in store.select(restated, graphs=WHOLE):
             out[row["r"].value].append(ox.Quad(row["s"], predicate, row["o"], row["g"]))
     return out
 
@@ -77,6 +79,6 @@ def enrollment_graphs(store: Store, personal_ids: Sequence[str]) -> dict[str, se
         f"GRAPH ?g {{ ?e <{HMIS}PersonalID> ?pid . ?e <{RDF_TYPE}> <{MODEL.tables['Enrollment'].cls}> }} }}"
     )
     out: dict[str, set[str]] = defaultdict(set)
-    for row in store.select(sparql):
+    for row in store.select(sparql, graphs=WHOLE):
         out[row["pid"].value].add(row["g"].value)
     return out

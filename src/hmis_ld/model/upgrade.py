@@ -13,6 +13,10 @@ enrollments in the scenarios; `drop_dead_links` removes those links. Stores writ
 records carried the day of their DateUpdated (`derived.UPDATED_ON`) would export no change;
 `add_updated_days` writes those days. Stores written before enrollments carried when they may
 be active (`activity.ACTIVE_UNTIL`) would find no active client; `add_activity` writes it.
+Stores written before ClientIDs were keyed with the store's secret (`derived.client_id`) hold
+ClientIDs anyone could compute from a PersonalID and a ProjectID; `key_client_ids` gives each
+record its keyed ClientID and keeps the old one beside it (`FORMER_CLIENT_ID`), so identifiers
+already handed out keep resolving.
 """
 
 from __future__ import annotations
@@ -23,21 +27,22 @@ from collections.abc import Callable, Iterator
 import pyoxigraph as ox
 
 from hmis_ld.model import activity, iris
-from hmis_ld.model.derived import UPDATED_ON
-from hmis_ld.model.identity import MERGED_INTO
+from hmis_ld.model.derived import CLIENT_ID, UPDATED_ON, client_id
+from hmis_ld.model.identity import MERGED_INTO, client_id_key
+from hmis_ld.model.ownership import ParentFact
 from hmis_ld.model.records import FIELDS, document_quads
-from hmis_ld.model.schema import HMIS, MODEL, RDF_TYPE, XSD
-from hmis_ld.store import Store
-from hmis_ld.store.base import ParentFact
+from hmis_ld.model.schema import FORMER_CLIENT_ID, HMIS, MODEL, RDF_TYPE, XSD
+from hmis_ld.store import EVERY_GRAPH, Store
 
 BATCH = 500
+WHOLE = EVERY_GRAPH  # an upgrade reads and rewrites the whole store, system graphs included
 
 
 def needs_documents(store: Store) -> bool:
     """Records but no document at all: a store from before documents existed."""
     classes = ", ".join(f"<{t.cls}>" for t in MODEL.tables.values())
-    has_records = store.ask(f"ASK {{ ?s <{RDF_TYPE}> ?c FILTER(?c IN ({classes})) }}")
-    return has_records and not store.ask(f"ASK {{ ?s <{FIELDS}> ?d }}")
+    has_records = store.ask(f"ASK {{ ?s <{RDF_TYPE}> ?c FILTER(?c IN ({classes})) }}", graphs=WHOLE)
+    return has_records and not store.ask(f"ASK {{ ?s <{FIELDS}> ?d }}", graphs=WHOLE)
 
 
 def add_documents(store: Store, progress: Callable[[str, int], None] | None = None) -> int:
@@ -45,13 +50,15 @@ def add_documents(store: Store, progress: Callable[[str, int], None] | None = No
     done = 0
     for table in MODEL.tables.values():
         subjects = [r["s"] for r in store.select(
-            f"SELECT ?s WHERE {{ ?s <{RDF_TYPE}> <{table.cls}> FILTER NOT EXISTS {{ ?s <{FIELDS}> ?d }} }}")]
+            f"SELECT ?s WHERE {{ ?s <{RDF_TYPE}> <{table.cls}> FILTER NOT EXISTS {{ ?s <{FIELDS}> ?d }} }}",
+            graphs=WHOLE)]
         for start in range(0, len(subjects), BATCH):
             batch = subjects[start:start + BATCH]
             values = " ".join(str(s) for s in batch)
             fields: dict[ox.NamedNode, list] = defaultdict(list)
             own: dict[ox.NamedNode, ox.NamedNode] = {}
-            for r in store.select(f"SELECT ?s ?g ?p ?o WHERE {{ VALUES ?s {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }}"):
+            for r in store.select(f"SELECT ?s ?g ?p ?o WHERE {{ VALUES ?s {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }}",
+                                  graphs=WHOLE):
                 fields[r["s"]].append((r["p"], r["o"], r["g"]))
                 if r["p"].value == RDF_TYPE and r["o"].value == table.cls:
                     own[r["s"]] = r["g"]
@@ -68,8 +75,8 @@ def missing_restated(store: Store) -> list[ParentFact]:
     """Facts some live child should restate on its parent while no parent carries any: the
     store is from before that fact was restated (each fact is written in one transaction)."""
     return [f for f in MODEL.ownership.facts
-            if store.ask(f"ASK {{ GRAPH ?g {{ {f.live_child('?parent', '?child', '?v')} }} }}")
-            and not store.ask(f"ASK {{ ?s <{f.predicate}> ?o }}")]
+            if store.ask(f"ASK {{ GRAPH ?g {{ {f.live_child('?parent', '?child', '?v')} }} }}", graphs=WHOLE)
+            and not store.ask(f"ASK {{ ?s <{f.predicate}> ?o }}", graphs=WHOLE)]
 
 
 def add_restated(store: Store) -> dict[str, int]:
@@ -80,7 +87,7 @@ def add_restated(store: Store) -> dict[str, int]:
         count = f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s <{f.predicate}> ?o }}"
         store.update(f"INSERT {{ GRAPH ?g {{ ?parent <{f.predicate}> ?v }} }} "
                      f"WHERE {{ GRAPH ?g {{ {f.live_child('?parent', '?child', '?v')} }} }}")
-        added[f.predicate] = int(next(store.select(count))["n"].value)
+        added[f.predicate] = int(next(store.select(count, graphs=WHOLE))["n"].value)
     if added:
         store.optimize()
     return added
@@ -88,7 +95,8 @@ def add_restated(store: Store) -> dict[str, int]:
 
 def missing_updated_days(store: Store) -> bool:
     """Records with a DateUpdated but no day of it at all: a store from before the days."""
-    return store.ask(f"ASK {{ ?s <{HMIS}DateUpdated> ?d }}") and not store.ask(f"ASK {{ ?s <{UPDATED_ON}> ?d }}")
+    return (store.ask(f"ASK {{ ?s <{HMIS}DateUpdated> ?d }}", graphs=WHOLE)
+            and not store.ask(f"ASK {{ ?s <{UPDATED_ON}> ?d }}", graphs=WHOLE))
 
 
 def add_updated_days(store: Store) -> int:
@@ -97,7 +105,7 @@ def add_updated_days(store: Store) -> int:
     done = 0
     for graph in store.graph_names():
         where = f"GRAPH <{graph}> {{ ?s <{HMIS}DateUpdated> ?updated FILTER NOT EXISTS {{ ?s <{UPDATED_ON}> ?day }} }}"
-        if store.ask(f"ASK {{ {where} }}"):
+        if store.ask(f"ASK {{ {where} }}", graphs=WHOLE):
             store.update(f"INSERT {{ GRAPH <{graph}> {{ ?s <{UPDATED_ON}> ?day }} }} WHERE {{ {where} "
                          f"BIND(STRDT(SUBSTR(STR(?updated), 1, 10), <{XSD}date>) AS ?day) }}")
             done += 1
@@ -108,8 +116,8 @@ def add_updated_days(store: Store) -> int:
 
 def missing_activity(store: Store) -> bool:
     """Live enrollments but no activity fact at all: a store from before the facts."""
-    return (store.ask(f"ASK {{ ?project <{activity.IN_PROJECT}> ?e }}")
-            and not store.ask(f"ASK {{ ?e <{activity.ACTIVE_UNTIL}> ?until }}"))
+    return (store.ask(f"ASK {{ ?project <{activity.IN_PROJECT}> ?e }}", graphs=WHOLE)
+            and not store.ask(f"ASK {{ ?e <{activity.ACTIVE_UNTIL}> ?until }}", graphs=WHOLE))
 
 
 def add_activity(store: Store) -> bool:
@@ -127,7 +135,7 @@ _CHAIN = f"GRAPH <{iris.PERSONS}> {{ ?a <{MERGED_INTO}> ?b . ?b <{MERGED_INTO}> 
 
 def chained_merges(store: Store) -> bool:
     """A merged person points at a person merged in turn."""
-    return store.ask(f"ASK {{ {_CHAIN} }}")
+    return store.ask(f"ASK {{ {_CHAIN} }}", graphs=WHOLE)
 
 
 def flatten_merges(store: Store) -> int:
@@ -147,12 +155,12 @@ def _dead_links(store: Store) -> Iterator[str]:
     first and the links are looked up from them: a single query began with the millions of
     links (25 s at 100k clients with no deleted record at all)."""
     deleted = [str(r["child"]) for r in store.select(
-        f"SELECT DISTINCT ?child WHERE {{ ?child <{HMIS}DateDeleted> ?deleted }}")]
+        f"SELECT DISTINCT ?child WHERE {{ ?child <{HMIS}DateDeleted> ?deleted }}", graphs=WHOLE)]
     links = ", ".join(f"<{p}>" for p in sorted(MODEL.down_links))
     for start in range(0, len(deleted), BATCH):
         where = (f"VALUES ?child {{ {' '.join(deleted[start:start + BATCH])} }} "
                  f"GRAPH ?g {{ ?parent ?down ?child }} FILTER(?down IN ({links}))")
-        if store.ask(f"ASK {{ {where} }}"):
+        if store.ask(f"ASK {{ {where} }}", graphs=WHOLE):
             yield where
 
 
@@ -169,7 +177,33 @@ def drop_dead_links(store: Store) -> bool:
     return dropped
 
 
+_UNKEYED = f"GRAPH ?g {{ ?s <{CLIENT_ID}> ?id FILTER(?id = SUBSTR(SHA1(STR(?s)), 1, 20)) }}"
+
+
+def unkeyed_client_ids(store: Store) -> bool:
+    """A client record whose ClientID is the plain hash of its IRI (derived.legacy_client_id)."""
+    return store.ask(f"ASK {{ {_UNKEYED} }}", graphs=WHOLE)
+
+
+def key_client_ids(store: Store) -> int:
+    """Give every client record its keyed ClientID, keeping the one it had as its former
+    ClientID; a batch per transaction, and a rerun after a crash finishes the rest. Returns how
+    many records were rekeyed."""
+    key = client_id_key(store)
+    done = 0
+    while rows := list(store.select(f"SELECT ?s ?g ?id WHERE {{ {_UNKEYED} }} LIMIT {BATCH}", graphs=WHOLE)):
+        updates = []
+        for r in rows:
+            s, g, old = str(r["s"]), str(r["g"]), r["id"]
+            new = ox.Literal(client_id(r["s"].value, key))
+            updates.append(f"DELETE DATA {{ GRAPH {g} {{ {s} <{CLIENT_ID}> {old} }} }} ; "
+                           f"INSERT DATA {{ GRAPH {g} {{ {s} <{CLIENT_ID}> {new} . {s} <{FORMER_CLIENT_ID}> {old} }} }}")
+        store.update(" ;\n".join(updates))
+        done += len(rows)
+    return done
+
+
 def outdated(store: Store) -> bool:
     """The store lacks something this version writes, or holds what it no longer does."""
     return (needs_documents(store) or bool(missing_restated(store)) or missing_updated_days(store)
-            or missing_activity(store) or chained_merges(store) or dead_links(store))
+            or missing_activity(store) or chained_merges(store) or dead_links(store) or unkeyed_client_ids(store))

@@ -28,6 +28,7 @@ from hmis_ld.model.values import Value
 from hmis_ld.service.identity import REVIEW, Identity
 from hmis_ld.service.problems import NotFound
 from hmis_ld.service.records import RecordView, RecordWriter, parse_body, read_records
+from hmis_ld.store import EVERY_GRAPH
 from hmis_ld.validation import Finding
 
 CLIENT = MODEL.tables["Client"]
@@ -56,7 +57,8 @@ class Deduplicator:
     def _calibrated(self) -> MatchConfig:
         """The prior odds that two records are one person fall as the store grows: about one
         in the number of client records (counted at start-up)."""
-        rows = self.store.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ ?c <{CLIENT_ID}> ?id }}")
+        # a count for calibration, never shown: every client record, whoever may read it
+        rows = self.store.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ ?c <{CLIENT_ID}> ?id }}", graphs=EVERY_GRAPH)
         count = max(int(next(rows)["n"].value), 2 ** 12)
         return replace(DEFAULT_CONFIG, prior_log2_odds=-math.log2(count))
 
@@ -142,7 +144,7 @@ class Deduplicator:
             f"<{EXT}score> ?score ; <{EXT}evidence> ?evidence ; <{EXT}at> ?at ; <{EXT}candidate> ?c . "
             f"?c <{HMIS}PersonalID> ?pid }} FILTER(sameTerm(?wanted, \"\") || ?status = ?wanted) }} "
             f"GROUP BY ?r ?status ?grade ?score ?evidence ?at ?wanted ORDER BY ?at",
-            substitutions={"wanted": ox.Literal(status or "")})
+            substitutions={"wanted": ox.Literal(status or "")}, graphs=[iris.PERSONS])
         return [{"id": r["r"].value.rsplit(":", 1)[1], "status": r["status"].value, "grade": r["grade"].value,
                  "score": float(r["score"].value), "evidence": json.loads(r["evidence"].value), "at": r["at"].value,
                  "PersonalIDs": sorted(r["pids"].value.split())} for r in rows]

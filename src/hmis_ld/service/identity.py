@@ -21,10 +21,10 @@ from hmis_ld.authz import Access, audit
 from hmis_ld.model import HMIS, iris
 from hmis_ld.model.derived import CLIENT_ID
 from hmis_ld.model.identity import MERGED_INTO, PERSON_CLASS, PERSON_LINK
-from hmis_ld.model.schema import EXT, RDF_TYPE, XSD
+from hmis_ld.model.schema import EXT, FORMER_CLIENT_ID, RDF_TYPE, XSD
 from hmis_ld.service.concurrency import in_halves
 from hmis_ld.service.problems import Conflict, FieldProblem, Invalid, NotFound
-from hmis_ld.store import Row, Store
+from hmis_ld.store import EVERY_GRAPH, Dataset, Row, Store
 
 DO_NOT_LINK = EXT + "doNotLink"
 EVENT = EXT + "IdentityEvent"
@@ -59,7 +59,8 @@ def resolve_with_records(store: Store, personal_ids: Sequence[str]) -> tuple[dic
             f"SELECT ?asked ?now ?record WHERE {{ VALUES ?asked {{ {values} }} GRAPH <{P}> {{ "
             f"?asker <{HMIS}PersonalID> ?asked . "
             f"OPTIONAL {{ ?asker <{MERGED_INTO}> ?last . ?last <{HMIS}PersonalID> ?now }} "
-            f"BIND(COALESCE(?last, ?asker) AS ?person) OPTIONAL {{ ?record <{PERSON_LINK}> ?person }} }} }}"))
+            f"BIND(COALESCE(?last, ?asker) AS ?person) OPTIONAL {{ ?record <{PERSON_LINK}> ?person }} }} }}",
+            graphs=[P]))
 
     rows = in_halves(personal_ids, select)
     resolved: dict[str, str] = {}
@@ -90,21 +91,26 @@ class Identity:
         return resolve_personal_ids(self.store, personal_ids)
 
     def records(self, personal_id: str) -> list[ClientRecord]:
-        """Every client record of a person, visible or not (callers narrow by dataset)."""
+        """Every client record of a person, visible or not: for administrators' merges and splits."""
         rows = self.store.select(
             f"SELECT ?r ?cid ?g ?pid WHERE {{ GRAPH <{P}> {{ ?p <{HMIS}PersonalID> ?pid . ?r <{PERSON_LINK}> ?p }} "
-            f"GRAPH ?g {{ ?r <{CLIENT_ID}> ?cid }} }}", substitutions={"pid": ox.Literal(personal_id)})
+            f"GRAPH ?g {{ ?r <{CLIENT_ID}> ?cid }} }}", substitutions={"pid": ox.Literal(personal_id)},
+            graphs=EVERY_GRAPH)  # an administrator's view of a person spans every graph
         return [ClientRecord(r["r"].value, r["cid"].value, r["g"].value) for r in rows]
 
-    def record_by_client_id(self, client_id: str) -> ClientRecord | None:
+    def record_by_client_id(self, client_id: str, graphs: Dataset) -> ClientRecord | None:
+        """The client record with this ClientID (or one it had before `hmis-ld upgrade` keyed
+        them) among `graphs`: a caller's lookup_dataset, so a record they may not see is not
+        found, as one that does not exist is not."""
         rows = list(self.store.select(
-            f"SELECT ?r ?g ?cid WHERE {{ GRAPH ?g {{ ?r <{CLIENT_ID}> ?cid }} }}",
-            substitutions={"cid": ox.Literal(client_id)}))
-        return ClientRecord(rows[0]["r"].value, client_id, rows[0]["g"].value) if rows else None
+            f"SELECT ?r ?g ?cid ?now WHERE {{ GRAPH ?g {{ ?r <{CLIENT_ID}>|<{FORMER_CLIENT_ID}> ?cid ; "
+            f"<{CLIENT_ID}> ?now }} }}", substitutions={"cid": ox.Literal(client_id)}, graphs=graphs))
+        return ClientRecord(rows[0]["r"].value, rows[0]["now"].value, rows[0]["g"].value) if rows else None
 
     def person_of(self, subject: str) -> str:
         rows = list(self.store.select(
-            f"SELECT ?pid WHERE {{ GRAPH <{P}> {{ <{subject}> <{PERSON_LINK}> ?p . ?p <{HMIS}PersonalID> ?pid }} }}"))
+            f"SELECT ?pid WHERE {{ GRAPH <{P}> {{ <{subject}> <{PERSON_LINK}> ?p . ?p <{HMIS}PersonalID> ?pid }} }}",
+            graphs=[P]))
         if not rows:
             raise NotFound("Client")
         return rows[0]["pid"].value
@@ -113,7 +119,7 @@ class Identity:
         return self.store.ask(
             f"ASK {{ GRAPH <{P}> {{ ?x <{HMIS}PersonalID> ?a . ?y <{HMIS}PersonalID> ?b . "
             f"{{ ?x <{DO_NOT_LINK}> ?y }} UNION {{ ?y <{DO_NOT_LINK}> ?x }} }} }}",
-            substitutions={"a": ox.Literal(a), "b": ox.Literal(b)})
+            substitutions={"a": ox.Literal(a), "b": ox.Literal(b)}, graphs=[P])
 
     # Changes
 
@@ -159,7 +165,7 @@ class Identity:
     def link(self, client_id: str, personal_id: str, access: Access) -> str:
         """Move one client record (and everything recorded under it) to an existing person."""
         target = self.resolve([personal_id])[personal_id]
-        found = self.record_by_client_id(client_id)
+        found = self.record_by_client_id(client_id, EVERY_GRAPH)  # an administrator moves any record
         if found is None or not self.records(target):
             raise NotFound("client record or person")
         current = self.person_of(found.subject)
@@ -214,7 +220,8 @@ class Identity:
             f"SELECT ?e ?op ?at ?by ?why (GROUP_CONCAT(DISTINCT ?pid; separator=' ') AS ?persons) WHERE {{ "
             f"GRAPH <{P}> {{ ?e a <{EVENT}> ; <{EXT}operation> ?op ; <{EXT}at> ?at ; <{EXT}by> ?by ; "
             f"<{EXT}candidate> ?c ; <{EXT}reason> ?why . ?c <{HMIS}PersonalID> ?pid . "
-            f"?e <{EXT}candidate> ?me . ?me <{MERGED_INTO}>? <{person}> }} }} GROUP BY ?e ?op ?at ?by ?why ORDER BY ?at")
+            f"?e <{EXT}candidate> ?me . ?me <{MERGED_INTO}>? <{person}> }} }} GROUP BY ?e ?op ?at ?by ?why ORDER BY ?at",
+            graphs=[P])
         return [{"operation": r["op"].value, "at": r["at"].value, "by": r["by"].value, "reason": r["why"].value,
                  "persons": sorted(r["persons"].value.split())} for r in rows]
 
@@ -223,7 +230,7 @@ class Identity:
     def person_node(self, personal_id: str) -> str:
         rows = list(self.store.select(
             f"SELECT ?p ?pid WHERE {{ GRAPH <{P}> {{ ?p <{HMIS}PersonalID> ?pid }} }}",
-            substitutions={"pid": ox.Literal(personal_id)}))
+            substitutions={"pid": ox.Literal(personal_id)}, graphs=[P]))
         return rows[0]["p"].value if rows else iris.person_iri(self.source, personal_id)
 
     def _event(self, operation: str, access: Access, persons: Iterable[str], records: Iterable[str], why: str) -> str:

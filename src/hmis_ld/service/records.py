@@ -21,7 +21,8 @@ from hmis_ld import clock
 from hmis_ld.authz import SYSTEM, Access, audit
 from hmis_ld.model import HMIS, MODEL, Table, activity, iris
 from hmis_ld.model.derived import client_id
-from hmis_ld.model.identity import person_link_quad, person_quads
+from hmis_ld.model.identity import client_id_key, person_link_quad, person_quads
+from hmis_ld.model.ownership import replace_records
 from hmis_ld.model.records import FIELDS, RELABELLED, Placement, record_from_documents, record_quads
 from hmis_ld.model.schema import RDF_TYPE, SYSTEM_FIELDS
 from hmis_ld.model.values import Value, ValueProblem, format_json, parse_value
@@ -29,7 +30,7 @@ from hmis_ld.service.concurrency import in_halves
 from hmis_ld.service.identity import resolve_with_records
 from hmis_ld.service.paging import Page, PageOf, paged
 from hmis_ld.service.problems import Conflict, FieldProblem, Invalid, NotFound, PreconditionFailed
-from hmis_ld.store import Row, Store
+from hmis_ld.store import EVERY_GRAPH, Row, Store
 from hmis_ld.validation import Finding, RecordValidator
 
 API_EXPORT_ID = "hmis-ld-api"
@@ -70,7 +71,7 @@ def read_records(store: Store, table: Table, keys: list[str], access: Access) ->
     if not keys:
         return {}
     if table.name != "Client":
-        return _views(table, _found_documents(store, table, _locate(store, table, keys), access))
+        return _views(table, _found_documents(store, table, _locate(store, table, keys, access), access))
     return client_views(store, keys, resolve_with_records(store, keys), access)
 
 
@@ -121,13 +122,15 @@ def _key_lookup(table: Table) -> str:
     return f"GRAPH {graph} {{ ?s <{table.key_field.iri}> ?key ; <{RDF_TYPE}> ?type FILTER(?type = <{table.cls}>) }}"
 
 
-def _locate(store: Store, table: Table, keys: list[str]) -> dict[str, tuple[str, str]]:
-    """Where the records with these keys are (subject -> (key, graph)), whoever may read them:
-    the documents are then read through the caller's dataset with each graph named, so a
-    record in a graph the caller may not see stays unseen. Naming the graph makes each read
-    one lookup, where a pattern in a dataset of many graphs is looked up in each of them."""
+def _locate(store: Store, table: Table, keys: list[str], access: Access) -> dict[str, tuple[str, str]]:
+    """Where the records with these keys are (subject -> (key, graph)) among the graphs the
+    caller may look in (Access.lookup_dataset): a record they may not see is not located, as a
+    missing one is not. The documents are then read through the caller's dataset with each
+    graph named: one lookup each, where a pattern in a dataset of many graphs is looked up in
+    each of them."""
     values = " ".join(str(ox.Literal(k)) for k in keys)
-    rows = store.select(f"SELECT ?key ?s ?g WHERE {{ VALUES ?key {{ {values} }} {_key_lookup(table)} }}")
+    rows = store.select(f"SELECT ?key ?s ?g WHERE {{ VALUES ?key {{ {values} }} {_key_lookup(table)} }}",
+                        graphs=access.lookup_dataset(store))
     system = None if table.scope == "project" else iris.system_graph(table.scope)
     return {r["s"].value: (r["key"].value, system or r["g"].value) for r in rows}
 
@@ -255,6 +258,7 @@ class RecordWriter:
         self.store = store
         self.validator = validator
         self.source = source
+        self.client_key = client_id_key(store)
 
     def create(self, table: Table, body: object, access: Access, *, owner_project: str | None = None,
                personal_id: str | None = None) -> tuple[RecordView, list[Finding]]:
@@ -273,7 +277,7 @@ class RecordWriter:
         record.update({"DateCreated": now, "ExportID": API_EXPORT_ID, **_stamp(table, access, now), table.key: key})
         record = {f.name: record[f.name] for f in table.fields if f.name in record}
         graph = self.target_graph(table, record, access, owner_project)
-        placement = Placement(self.source, graph)
+        placement = Placement(self.source, graph, self.client_key)
         quads = record_quads(table, record, placement)
         if table.name == "Client":
             quads += [person_link_quad(placement, key), *person_quads(self.source, key)]
@@ -281,7 +285,7 @@ class RecordWriter:
             quads += self._client_copy(str(record["PersonalID"]), graph, access)
         warnings = self._validate(table, quads, access)
         trail = audit.entry(access, "create", table.name, [(placement.subject(table, key), key)], record)
-        self.store.replace_records([], MODEL.ownership, quads + trail, activity.refresh(quads))
+        replace_records(self.store, [], MODEL.ownership, quads + trail, activity.refresh(quads))
         return read_record(self.store, table, key, access), warnings
 
     def update(self, table: Table, key: str, body: object, access: Access, *, if_match: str | None = None
@@ -323,18 +327,18 @@ class RecordWriter:
         if len({_content(view.versions[s]) for s, _ in writable}) > 1:
             raise Conflict("this PersonalID links client records that differ; update one of them at "
                            "/api/v1/clientrecords/{ClientID} (ClientIDs: "
-                           + ", ".join(client_id(s) for s, _ in writable) + ")")
+                           + ", ".join(client_id(s, self.client_key) for s, _ in writable) + ")")
         merged = {**self._whole(view, access), **changes}
         record = {f.name: merged[f.name] for f in table.fields if merged.get(f.name) is not None}
         quads: list[ox.Quad] = []
         for _, graph in writable:
-            placement = Placement(self.source, graph)
+            placement = Placement(self.source, graph, self.client_key)
             quads += record_quads(table, record, placement)
             if table.name == "Client":
                 quads.append(person_link_quad(placement, view.key))
         warnings = self._validate(table, quads, access)
         trail = audit.entry(access, operation, table.name, [(s, view.key) for s, _ in writable], changes)
-        self.store.replace_records([s for s, _ in writable], MODEL.ownership, quads + trail, activity.refresh(quads))
+        replace_records(self.store, [s for s, _ in writable], MODEL.ownership, quads + trail, activity.refresh(quads))
         return read_record(self.store, table, view.key, access, include_deleted=True), warnings
 
     def _whole(self, view: RecordView, access: Access) -> dict[str, Value]:
@@ -353,7 +357,9 @@ class RecordWriter:
         return findings
 
     def _exists(self, table: Table, key: str) -> bool:
-        return self.store.ask(f"ASK {{ {_key_lookup(table)} }}", substitutions={"key": ox.Literal(key)})
+        return self.store.ask(f"ASK {{ {_key_lookup(table)} }}", substitutions={"key": ox.Literal(key)},
+                              # only system-wide writers choose keys (see create): taken wherever it is
+                              graphs=EVERY_GRAPH)
 
     def target_graph(self, table: Table, record: Mapping[str, Value], access: Access,
                      owner_project: str | None) -> str:
@@ -388,7 +394,7 @@ class RecordWriter:
         client = self._visible(CLIENT, personal_id, access, "PersonalID")
         if any(g == graph for _, g in client.subjects):
             return []
-        placement = Placement(self.source, graph)
+        placement = Placement(self.source, graph, self.client_key)
         return [*record_quads(CLIENT, self._whole(client, access), placement),
                 person_link_quad(placement, personal_id)]
 

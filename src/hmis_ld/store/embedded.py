@@ -29,6 +29,12 @@ def _subs(substitutions: Mapping[str, Term] | None) -> dict | None:
     return {ox.Variable(k): v for k, v in substitutions.items()}
 
 
+def _rows(solutions: ox.QuerySolutions) -> Iterator[Row]:
+    names = [v.value for v in solutions.variables]
+    for solution in solutions:  # a solution iterates its values in variable order
+        yield {name: value for name, value in zip(names, solution, strict=True) if value is not None}
+
+
 class EmbeddedStore(Store):
     """The graph names are kept between writes: listing them costs 3 ms at 100k clients, and a
     system-wide reader without pii:read needs them for every query (their dataset). The store
@@ -63,10 +69,7 @@ class EmbeddedStore(Store):
         return self._store.query(sparql, substitutions=_subs(substitutions), **_dataset(graphs))
 
     def select(self, sparql, *, graphs, substitutions=None) -> Iterator[Row]:
-        solutions = self._query(sparql, substitutions, graphs)
-        names = [v.value for v in solutions.variables]
-        for solution in solutions:  # a solution iterates its values in variable order
-            yield {name: value for name, value in zip(names, solution, strict=True) if value is not None}
+        return _rows(self._query(sparql, substitutions, graphs))
 
     def construct(self, sparql, *, graphs, substitutions=None) -> list[ox.Triple]:
         return list(self._query(sparql, substitutions, graphs))

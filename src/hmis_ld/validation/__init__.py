@@ -14,7 +14,7 @@ on every record (about 5 ms each).
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -24,7 +24,7 @@ from pyshacl.shapes_graph import ShapesGraph
 from rdflib import Graph, Literal, URIRef
 
 from hmis_ld.model.schema import RDF_TYPE, Table
-from hmis_ld.store.base import Store, ntriples_term
+from hmis_ld.store.base import Dataset, Store, ntriples_term
 from hmis_ld.validation.shapes import SH, load_shapes, shapes_by_table
 
 SEVERITIES = ("Violation", "Warning", "Info")
@@ -57,7 +57,7 @@ class RecordValidator:
         self._locks = {name: threading.Lock() for name in self._shapes}
 
     def validate(self, table: Table, quads: list[ox.Quad], store: Store,
-                 graphs: Sequence[str] | None) -> list[Finding]:
+                 graphs: Dataset) -> list[Finding]:
         """Findings for one record, from its quads as `record_quads` makes them; [] if it conforms.
 
         The quads may hold the record once per graph it is written to (a client record in
@@ -80,7 +80,7 @@ def _harvested(graph: Graph) -> ShapesGraph:
 
 
 def neighbours(table: Table, triples: list[tuple], store: Store,
-               graphs: Sequence[str] | None) -> list[tuple]:
+               graphs: Dataset) -> list[tuple]:
     """Type and literal fields of the records this one links to, as the caller sees them."""
     ups = {link.up for link in table.links}
     targets = sorted({ntriples_term(o) for _, p, o in triples if p.value in ups})
