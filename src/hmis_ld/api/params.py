@@ -7,6 +7,7 @@ import base64
 import datetime as dt
 import hashlib
 import json
+import re
 
 from flask import request
 
@@ -16,6 +17,8 @@ from hmis_ld.service.problems import FieldProblem, Invalid
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
+MAX_OFFSET = 2**31 - 1  # far past any listing's end; Oxigraph's OFFSET is a 64-bit integer
+_INTEGER = re.compile(r"-?[0-9]{1,9}")  # ASCII digits only; longer is no code, limit or year
 
 
 def _bad(name: str, value: object, message: str) -> Invalid:
@@ -55,8 +58,9 @@ def int_arg(name: str, codes: dict[str, str] | None = None) -> int | None:
     value = arg(name)
     if value is None:
         return None
-    if not value.lstrip("-").isdigit():
-        raise _bad(name, value, "expected an integer")
+    if not _INTEGER.fullmatch(value):
+        shown = value if len(value) <= 40 else f"{value[:40]}... ({len(value)} characters)"
+        raise _bad(name, shown, "expected an integer of at most 9 digits")
     if codes is not None and value not in codes:
         raise _bad(name, value, "not a code of its HUD list")
     return int(value)
@@ -87,9 +91,9 @@ def page() -> Page:
     try:
         data = json.loads(base64.urlsafe_b64decode(token.encode() + b"=" * (-len(token) % 4)))
         offset = data["o"]
-        if data["f"] != _fingerprint() or not isinstance(offset, int) or offset < 0:
+        if data["f"] != _fingerprint() or type(offset) is not int or not 0 <= offset <= MAX_OFFSET:
             raise ValueError
-    except (ValueError, KeyError, TypeError, AttributeError):
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
         raise _bad("cursor", None, "not a cursor of this listing: start again without it") from None
     return Page(limit, offset)
 

@@ -17,9 +17,23 @@ def problem_response(status: int, title: str, detail: str, errors: list[FieldPro
                      **extra: object) -> Response:
     body: dict[str, object] = {"type": "about:blank", "title": title, "status": status, "detail": detail}
     if errors:
-        body["errors"] = [e.as_json() for e in errors]
+        body["errors"] = [_shortened(e.as_json()) for e in errors]
     body.update(extra)
     return Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
+
+
+ECHO_LIMIT = 80  # characters of an offending value repeated back
+
+
+def _shortened(error: dict[str, object]) -> dict[str, object]:
+    """An offending value is echoed to help the caller, not repeated whole: a 5,000-digit number
+    comes back as its first characters and its length."""
+    value = error.get("value")
+    if value is not None and not isinstance(value, bool):
+        text = value if isinstance(value, str) else str(value)
+        if len(text) > ECHO_LIMIT:
+            error["value"] = f"{text[:ECHO_LIMIT]}... ({len(text)} characters)"
+    return error
 
 
 def register(app: Flask) -> None:
@@ -29,6 +43,8 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Response:
+        if exc.response is not None:  # made whole where it was raised (a throttle's 429 with Retry-After)
+            return exc.response  # type: ignore[return-value]
         code = exc.code or 500
         messages = getattr(exc, "data", {}).get("messages") if hasattr(exc, "data") else None
         errors = []

@@ -69,6 +69,42 @@ def parse_datetime(text: str) -> dt.datetime:
         raise ValueProblem("not a valid time", text) from exc
 
 
+# Integers are HUD's codes, counts, years and scores: a 32-bit integer holds every one, as the
+# SQL schemas of HMIS products do. Money (HUD's "M" type) has two decimals; we keep up to
+# DECIMAL_PLACES, below 10^DECIMAL_DIGITS, so that JSON's numbers (doubles) hold it exactly enough.
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+DECIMAL_DIGITS = 12
+DECIMAL_PLACES = 8
+_INT_RANGE = f"out of range (an integer from {INT_MIN} to {INT_MAX})"
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_QUANTUM = Decimal(1).scaleb(-DECIMAL_PLACES)
+# C0 controls but tab, line feed and carriage return; lone UTF-16 surrogates (JSON's "\ud800"),
+# which no UTF-8 text, and so no store, can hold.
+_UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+
+
+def _shortened(text: str, limit: int = 40) -> str:
+    """An offending value as reported back: a 5,000-digit number is not repeated whole."""
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
+def _bounded_decimal(value: Decimal, raw: object) -> Decimal:
+    """A finite decimal below 10^DECIMAL_DIGITS with at most DECIMAL_PLACES places: "1e400"
+    would be served as JSON's Infinity (which is not JSON), "1e1000000" written out whole."""
+    if not value.is_finite():
+        raise ValueProblem("not a finite number", _shortened(str(raw)))
+    if value and value.adjusted() >= DECIMAL_DIGITS:
+        raise ValueProblem(f"out of range (less than 10^{DECIMAL_DIGITS} in magnitude)", _shortened(str(raw)))
+    if value.as_tuple().exponent < -DECIMAL_PLACES:  # type: ignore[operator]
+        try:
+            exact = value.quantize(_QUANTUM) == value
+        except InvalidOperation:
+            exact = False
+        if not exact:
+            raise ValueProblem(f"more than {DECIMAL_PLACES} decimal places", _shortened(str(raw)))
+    return value if value else Decimal(0)  # 0E+1000000 is 0
+
+
 # People write an SSN grouped (123-45-6789, xxx-xx-1234); HUD keeps its nine characters.
 _GROUPED_SSN = re.compile(r"([0-9xX]{3})[\s-]([0-9xX]{2})[\s-]([0-9xX]{4})")
 
@@ -85,18 +121,21 @@ def parse_value(f: Field, raw: object) -> Value | None:
             value: Value = raw
         else:
             text = str(raw).strip()
-            if not re.fullmatch(r"[+-]?\d+", text):
-                raise ValueProblem("not an integer", text)
+            if not _INTEGER.fullmatch(text):
+                raise ValueProblem("not an integer", _shortened(text))
+            if len(text.lstrip("+-").lstrip("0")) > 10:
+                raise ValueProblem(_INT_RANGE, _shortened(text))
             value = int(text)
+        if not INT_MIN <= value <= INT_MAX:
+            raise ValueProblem(_INT_RANGE, _shortened(str(value)))
     elif kind == "decimal":
         if isinstance(raw, bool):
             raise ValueProblem("not a number", raw)
         try:
             value = Decimal(str(raw).strip())
-        except InvalidOperation as exc:
-            raise ValueProblem("not a number", raw) from exc
-        if not value.is_finite():
-            raise ValueProblem("not a number", raw)
+        except (InvalidOperation, ValueError) as exc:
+            raise ValueProblem("not a number", _shortened(str(raw))) from exc
+        value = _bounded_decimal(value, raw)
     elif kind == "date":
         value = raw if isinstance(raw, dt.date) and not isinstance(raw, dt.datetime) else parse_date(str(raw))
     elif kind == "dateTime":
@@ -104,6 +143,8 @@ def parse_value(f: Field, raw: object) -> Value | None:
     else:
         if not isinstance(raw, str):
             raise ValueProblem("not a string", raw)
+        if _UNWRITABLE.search(raw):
+            raise ValueProblem("holds a control character, or an unpaired surrogate, which text may not", "")
         value = raw.strip()
         grouped = _GROUPED_SSN.fullmatch(value) if f.name == "SSN" else None
         if grouped:
