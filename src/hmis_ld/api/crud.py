@@ -11,11 +11,11 @@ from collections.abc import Callable
 from flask import Response, request
 from flask_smorest import Blueprint
 
-from hmis_ld.api import params, render
+from hmis_ld.api import disclosure, params, render
 from hmis_ld.api.context import current_access, services
-from hmis_ld.api.identity import create_client
-from hmis_ld.api.schemas import PROBLEM, input_schema, patch_schema, record_schema
-from hmis_ld.api.trail import record_pii_read
+from hmis_ld.api.intake import create_client
+from hmis_ld.api.schemas import input_schema, patch_schema, record_schema
+from hmis_ld.api.spec import IF_MATCH, PAGE_PARAMS, problem_responses
 from hmis_ld.model import MODEL, Table
 from hmis_ld.service.records import list_records, read_record
 
@@ -28,11 +28,6 @@ CRUD_TABLES = [t for t in MODEL.tables.values() if t.name != "Export"]
 
 blp = Blueprint("records", __name__, url_prefix="/api/v1",
                 description="Create, read, update and soft-delete records, one collection per HMIS CSV file")
-
-_problems = {status: {"description": text, "content": {"application/problem+json": {"schema": PROBLEM}}}
-             for status, text in ((400, "Malformed request"), (404, "No such record, or not visible to you"),
-                                  (409, "Identifier already in use"), (412, "If-Match does not match the ETag"),
-                                  (422, "The record fails validation; nothing was stored"))}
 
 
 def collection_paths(table: Table) -> list[str]:
@@ -75,7 +70,6 @@ def _register(table: Table, base: str) -> None:
         view = read_record(svc.store, table, key, current_access())
         if request.if_none_match.contains_raw(view.etag):
             return Response(status=304, headers={"ETag": view.etag})
-        record_pii_read([view])
         return render.record_response(view, svc.store, current_access())
 
     def update(key: str) -> Response:
@@ -91,7 +85,7 @@ def _register(table: Table, base: str) -> None:
 
     def listing() -> Response:
         page = list_records(services().store, table, current_access(), params.page())
-        return render.list_response([v.json() for v in page.items], page.next_offset)
+        return render.list_response(disclosure.views(page.items), page.next_offset)
 
     endpoint = f"{name}_{base}"
     key_param = [{"name": "key", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 32},
@@ -115,19 +109,6 @@ def _register(table: Table, base: str) -> None:
         delete, f"Soft-delete a {name} record (sets DateDeleted)", name,
         {204: {"description": "Deleted"}, **problem_responses(404, 412)}, parameters=key_param + IF_MATCH))
 
-
-def problem_responses(*statuses: int) -> dict:
-    return {s: _problems[s] for s in statuses}
-
-
-PAGE_PARAMS = [
-    {"name": "limit", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1,
-                                                                   "maximum": params.MAX_LIMIT}},
-    {"name": "cursor", "in": "query", "required": False, "schema": {"type": "string"},
-     "description": "opaque; from the previous page's `Link: rel=next`"},
-]
-IF_MATCH = [{"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"},
-             "description": "the ETag you read; the write fails with 412 if the record changed since"}]
 
 for _table in CRUD_TABLES:
     for _base in collection_paths(_table):

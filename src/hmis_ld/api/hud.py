@@ -10,20 +10,17 @@ from flask import Response, request
 from flask_smorest import Blueprint
 
 from hmis_ld import clock
-from hmis_ld.api import params, render
+from hmis_ld.api import disclosure, params, render
 from hmis_ld.api.context import current_access, services
-from hmis_ld.api.crud import PAGE_PARAMS, problem_responses
-from hmis_ld.api.identity import create_client
+from hmis_ld.api.intake import create_client
 from hmis_ld.api.problems import problem_response
 from hmis_ld.api.schemas import input_schema, patch_schema
-from hmis_ld.api.trail import record_pii_read
-from hmis_ld.authz import audit
-from hmis_ld.csv.exporter import read_changed, read_table
+from hmis_ld.api.spec import PAGE_PARAMS, problem_responses
 from hmis_ld.model import MODEL, Field
 from hmis_ld.model.derived import SEARCH_FIELDS
 from hmis_ld.model.values import Value, ValueProblem, format_json, parse_date
+from hmis_ld.service.export import ExportFilters, export_records
 from hmis_ld.service.problems import FieldProblem, Invalid
-from hmis_ld.service.records import read_records
 from hmis_ld.service.scenarios import SearchCriteria
 
 blp = Blueprint("hud", __name__, url_prefix="/api/v1", description="HUD HMIS API 0.5 baseline scenarios")
@@ -31,7 +28,6 @@ blp = Blueprint("hud", __name__, url_prefix="/api/v1", description="HUD HMIS API
 FUNDERS = MODEL.code_lists["2.06.1"].codes
 PROJECT_TYPES = MODEL.code_lists["2.02.6"].codes
 CLIENT = MODEL.tables["Client"]
-MAX_CHANGE_DAYS = 731
 PERSON_FIELDS = ("PersonalID", "FirstName", "LastName", "DOB")  # who each entry of GET /clients is
 
 
@@ -81,8 +77,7 @@ def client_search() -> Response:
     page = services().scenarios.search(criteria, current_access(), params.page())
     if not page.items:
         return problem_response(404, "Not found", "no matching clients", message="PersonalID Not found")
-    record_pii_read(page.items)
-    return render.list_response([{"matchedClients": [v.json() for v in page.items]}], page.next_offset)
+    return render.list_response([{"matchedClients": disclosure.views(page.items)}], page.next_offset)
 
 
 def _search_criteria(body: object) -> SearchCriteria:
@@ -156,10 +151,10 @@ def project_clients(ProjectID: str) -> Response:
     page = services().scenarios.project_clients(
         ProjectID, current_access(), params.page(), entry_from=params.date_arg("EntryDate"),
         exit_to=params.date_arg("ExitDate"))
-    record_pii_read(view for view, _, _ in page.items)
     clients = []
-    for view, entry, exit_ in page.items:
-        item = {"PersonalID": view.key, "entryDate": entry, **view.json()}
+    shown = disclosure.views(view for view, _, _ in page.items)
+    for (view, entry, exit_), record in zip(page.items, shown, strict=True):
+        item = {"PersonalID": view.key, "entryDate": entry, **record}
         if exit_:
             item["exitDate"] = exit_
         clients.append(item)
@@ -194,7 +189,7 @@ def projects() -> Response:
         current_access(), params.page(), funder=params.int_arg("Funder", FUNDERS),
         project_type=params.int_arg("ProjectType", PROJECT_TYPES), coc=coc,
         start_from=params.date_arg("OperatingStartDate"), end_to=params.date_arg("OperatingEndDate"))
-    return render.list_response({"projects": [v.json() for v in page.items]}, page.next_offset)
+    return render.list_response({"projects": disclosure.views(page.items)}, page.next_offset)
 
 
 @blp.route("/clients", methods=["GET"])
@@ -213,10 +208,9 @@ def clients() -> Response:
         current_access(), params.page(), funder=params.int_arg("Funder", FUNDERS),
         project_type=params.int_arg("ProjectType", PROJECT_TYPES), entry_from=params.date_arg("EntryDate"),
         exit_to=params.date_arg("ExitDate"), as_of=as_of)
-    record_pii_read((view for view, _ in page.items), shown=PERSON_FIELDS)
     out = []
-    for view, enrollments in page.items:
-        person = {k: format_json(view.record[k]) for k in PERSON_FIELDS if k in view.record}
+    shown = disclosure.views((view for view, _ in page.items), fields=PERSON_FIELDS)
+    for (_, enrollments), person in zip(page.items, shown, strict=True):
         person["Enrollments"] = [{k: v for k, v in e.items() if v is not None} for e in enrollments]
         out.append(person)
     return render.list_response({"clients": out}, page.next_offset)
@@ -252,7 +246,7 @@ def client_services(PersonalID: str) -> Response:
     page = services().scenarios.client_services(
         PersonalID, current_access(), params.page(), date_from=params.date_arg("from"),
         date_to=params.date_arg("to"))
-    return render.list_response({"services": [v.json() for v in page.items]}, page.next_offset)
+    return render.list_response({"services": disclosure.views(page.items)}, page.next_offset)
 
 
 @blp.route("/csvexport", methods=["GET"])
@@ -263,65 +257,13 @@ def client_services(PersonalID: str) -> Response:
                      _q("HMISMetaDataFilter", "string", "`UserID:<id>`: only records last written by that user")],
          responses={200: {"description": "Records by file"}, **problem_responses(400)})
 def csvexport() -> Response:
-    export = _csv_export()
-    pii = CLIENT.pii_fields
-    clients = [(None, str(c["PersonalID"])) for c in export["Client.csv"] if any(f in c for f in pii)]
-    if clients:
-        services().store.extend(audit.entry(current_access(), "read", "Client", clients, pii))
-    return render.json_response(export)
-
-
-def _csv_export() -> dict[str, list[dict[str, object]]]:
-    store = services().store
-    graphs = current_access().dataset(store)
-    entry_from, exit_to = params.date_arg("EntryDate"), params.date_arg("ExitDate")
-    personal_id = params.arg("PersonalID")
-    since, until = params.datetime_arg("changedSince"), params.datetime_arg("changedUntil")
-    until = until or (clock.now() if since else None)
-    user = _metadata_user(params.arg("HMISMetaDataFilter"))
-    # a person's records are looked up by PersonalID, the records changed in a window by the day
-    # of their DateUpdated; the EntryDate and ExitDate filters need every enrollment and exit
-    days = _days(since, until) if personal_id is None and entry_from is None and exit_to is None else None
-    if days is None:
-        tables = {name: read_table(store, t, graphs, personal_id=personal_id)
-                  for name, t in MODEL.tables.items() if name != "Export"}
-    else:
-        tables = read_changed(store, graphs, days)
-        # a person's row is their newest client record, changed in the window or not (found through
-        # the persons graph: a PersonalID is also on each of the person's other records, hundreds)
-        views = read_records(store, CLIENT, [str(c["PersonalID"]) for c in tables["Client"]], current_access())
-        tables["Client"] = [views[str(c["PersonalID"])].record for c in tables["Client"]
-                            if str(c["PersonalID"]) in views]
-    exited: dict[str, dt.date] = {}  # each enrollment's earliest live exit
-    for x in tables["Exit"]:
-        if "DateDeleted" not in x:
-            key = str(x["EnrollmentID"])
-            exited[key] = min(exited.get(key, x["ExitDate"]), x["ExitDate"])
-    enrollments = {str(e["EnrollmentID"]) for e in tables["Enrollment"]
-                   if (entry_from is None or e["EntryDate"] >= entry_from)
-                   and (exit_to is None or exited.get(str(e["EnrollmentID"]), dt.date.max) <= exit_to)}
-
-    def keep(name: str, record: dict[str, Value]) -> bool:
-        if record.get("DateDeleted") is not None:
-            return False
-        if (entry_from or exit_to) and "EnrollmentID" in MODEL.tables[name].by_name and \
-                str(record.get("EnrollmentID")) not in enrollments:
-            return False
-        updated = record.get("DateUpdated")
-        if since and (updated is None or updated < since) or until and (updated is None or updated > until):
-            return False
-        return user is None or record.get("UserID") == user
-
-    return {f"{name}.csv": [_compact(r) for r in rows if keep(name, r)] for name, rows in tables.items()}
-
-
-def _days(since: dt.datetime | None, until: dt.datetime | None) -> list[dt.date] | None:
-    """The days of a window of changes to look up one by one, or None to read whole files. A
-    record found by its day costs about three times one read in a whole file (10k demo clients:
-    a year's 66,000 changes 4.9 s, all 200,000 records 7 s), so past two years whole files are read."""
-    if since is None or until is None or (until.date() - since.date()).days >= MAX_CHANGE_DAYS:
-        return None
-    return [since.date() + dt.timedelta(days=n) for n in range((until.date() - since.date()).days + 1)]
+    filters = ExportFilters(
+        personal_id=params.arg("PersonalID"), entry_from=params.date_arg("EntryDate"),
+        exit_to=params.date_arg("ExitDate"), since=params.datetime_arg("changedSince"),
+        until=params.datetime_arg("changedUntil"), user=_metadata_user(params.arg("HMISMetaDataFilter")))
+    tables = export_records(services().store, current_access(), filters)
+    return render.json_response({f"{name}.csv": disclosure.records(MODEL.tables[name], rows)
+                                 for name, rows in tables.items()})
 
 
 def _metadata_user(value: str | None) -> str | None:

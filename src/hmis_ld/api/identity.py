@@ -5,39 +5,18 @@ from __future__ import annotations
 from flask import Response, request
 from flask_smorest import Blueprint
 
-from hmis_ld.api import params, render
-from hmis_ld.api.auth import require
+from hmis_ld.api import disclosure, params, render
 from hmis_ld.api.context import current_access, services
+from hmis_ld.api.guard import require
 from hmis_ld.api.schemas import patch_schema
-from hmis_ld.api.trail import record_pii_read
 from hmis_ld.dedup import describe_method
 from hmis_ld.model import MODEL
-from hmis_ld.service.dedup import Intake
 from hmis_ld.service.problems import FieldProblem, Invalid, NotFound
 from hmis_ld.service.records import RecordView, read_record, read_records
 
 blp = Blueprint("identity", __name__, url_prefix="/api/v1",
                 description="Deduplication, persons (PersonalID) and durable client records (ClientID)")
 CLIENT = MODEL.tables["Client"]
-
-
-def intake_response(intake: Intake) -> Response:
-    """201 for a new client record, 200 when the caller's project already holds this person: a
-    read of that person's identifiers, audited as one."""
-    if not intake.created:
-        record_pii_read([intake.view])
-    extra: dict[str, object] = {"match": {"grade": intake.grade, "review": intake.review}}
-    if intake.warnings:
-        extra["warnings"] = [w.__dict__ for w in intake.warnings]
-    location = f"{request.host_url.rstrip('/')}/api/v1/clients/{intake.view.key}" if intake.created else None
-    return render.record_response(intake.view, services().store, current_access(), 201 if intake.created else 200,
-                                  extra, location)
-
-
-def create_client() -> Response:
-    intake = services().dedup.create(request.get_json(silent=True), current_access(),
-                                     owner_project=params.arg("ProjectID"))
-    return intake_response(intake)
 
 
 @blp.route("/client/match", methods=["POST"])
@@ -48,10 +27,10 @@ def client_match() -> Response:
     views = read_records(services().store, CLIENT, [str(m.personal_id) for m in matches if m.personal_id],
                          current_access())
     shown = [m for m in matches if m.personal_id in views]
-    record_pii_read(views[str(m.personal_id)] for m in shown)
+    clients = disclosure.views(views[str(m.personal_id)] for m in shown)
     return render.json_response({"candidates": [
         {"grade": m.grade, "score": round(m.score, 4), "evidence": dict(m.evidence), "rules": list(m.rules),
-         "client": views[str(m.personal_id)].json()} for m in shown]})
+         "client": client} for m, client in zip(shown, clients, strict=True)]})
 
 
 @blp.route("/dedup/method", methods=["GET"])
@@ -156,7 +135,6 @@ def _client_record(client_id: str) -> RecordView:
 @blp.doc(summary="One client record by its durable ClientID")
 def client_record(ClientID: str) -> Response:
     view = _client_record(ClientID)
-    record_pii_read([view])
     return render.record_response(view, services().store, current_access(), extra={"ClientID": ClientID})
 
 

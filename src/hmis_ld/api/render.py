@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 import pyoxigraph as ox
 from flask import Response, current_app, json, request
 
-from hmis_ld.api import params
+from hmis_ld.api import disclosure, params
 from hmis_ld.authz import Access
 from hmis_ld.model import MODEL
 from hmis_ld.model.jsonld import CONTEXT_PATH, record_jsonld
@@ -55,6 +55,7 @@ def record_turtle(store: Store, view: RecordView, access: Access) -> str:
 
 def record_response(view: RecordView, store: Store, access: Access, status: int = 200,
                     extra: dict[str, object] | None = None, location: str | None = None) -> Response:
+    disclosure.note_view(view)  # whatever the format: an answer showing names, SSN or DOB is an audited read
     headers = {"ETag": view.etag, "Vary": "Accept"}
     if location:
         headers["Location"] = location
