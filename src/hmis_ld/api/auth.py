@@ -10,12 +10,17 @@ that helps an attacker.
 from __future__ import annotations
 
 import base64
+import math
 import re
+import time
 from dataclasses import dataclass, field
 
 from flask import Flask, Response, current_app, g, request
+from flask_limiter import Limiter, RequestLimit
+from flask_limiter.util import get_remote_address
 from flask_smorest import Blueprint
 
+from hmis_ld.api import limits
 from hmis_ld.api.context import EXTENSION
 from hmis_ld.api.guard import forbidden as _forbidden
 from hmis_ld.api.guard import require
@@ -25,7 +30,7 @@ from hmis_ld.authz import Access, resolve
 from hmis_ld.authz.accounts import AccountError, Accounts
 from hmis_ld.authz.tokens import LIFETIME, ExternalProvider, Issuer, TokenError, VerifiedTokens
 
-PUBLIC = re.compile(r"^/api/v1/(openapi\.json|docs(/.*)?|context\.jsonld|oauth/(token|jwks\.json))$")
+PUBLIC = re.compile(r"^/api/v1(/?|/(openapi\.json|docs(/.*)?|context\.jsonld|oauth/(token|jwks\.json)))$")
 ACTING_USER = "X-Acting-User"
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="OAuth 2.0 tokens and user management")
@@ -90,10 +95,53 @@ def _unauthorized() -> Response:
     return response
 
 
+# Failed token requests allowed per client id and per address (limits' notation: "5 per
+# minute; 30 per hour"). Once either is spent, the endpoint answers 429 without checking the
+# secret until the window moves on; successful requests are not counted.
+THROTTLE_DEFAULTS = {"AUTH_THROTTLE_CLIENT": "5 per minute; 30 per hour",
+                     "AUTH_THROTTLE_ADDRESS": "20 per minute; 200 per hour",
+                     "RATELIMIT_STORAGE_URI": "memory://", "RATELIMIT_STRATEGY": "moving-window"}
+
+
+def _client_id() -> str:
+    """Whom a token request names, however it names them (form field or HTTP Basic)."""
+    if request.authorization and request.authorization.type == "basic":
+        name = request.authorization.username or ""
+    else:
+        name = request.form.get("client_id", "")
+    return "client:" + name[:64]
+
+
+def _failed(response: Response) -> bool:
+    return response.status_code == 401
+
+
+def _throttled(limit: RequestLimit) -> Response:
+    wait = max(1, math.ceil(limit.reset_at - time.time()))
+    response = problem_response(429, "Too Many Requests",
+                                "too many failed attempts: try again later", error="slow_down")
+    response.headers["Retry-After"] = str(wait)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _throttle_token_endpoint(app: Flask) -> Limiter:
+    for name, value in THROTTLE_DEFAULTS.items():
+        app.config.setdefault(name, value)
+    limiter = Limiter(get_remote_address, app=app, on_breach=_throttled, headers_enabled=False)
+    view = app.view_functions["auth.token"]
+    view = limiter.limit(str(app.config["AUTH_THROTTLE_ADDRESS"]), key_func=lambda: "address:" + get_remote_address(),
+                         deduct_when=_failed)(view)
+    view = limiter.limit(str(app.config["AUTH_THROTTLE_CLIENT"]), key_func=_client_id, deduct_when=_failed)(view)
+    app.view_functions["auth.token"] = view
+    return limiter
+
+
 def register(app: Flask, *, issuer: str, audience: str, external: ExternalProvider | None, basic: bool) -> None:
     store = app.extensions[EXTENSION].store
     app.extensions["hmis_ld_auth"] = Authenticator(
         Accounts(store), Issuer(store, issuer, audience), external, basic, str(app.config["SOURCE"]))
+    _throttle_token_endpoint(app)
 
     @app.before_request
     def _authenticate() -> Response | None:
@@ -109,6 +157,9 @@ def register(app: Flask, *, issuer: str, audience: str, external: ExternalProvid
             access = Access(acting, access.account, access.read, access.write, access.pii, access.scopes)
         g.access = access
         return None
+
+    # Size, header and media type checks before authentication, the JSON parse after it.
+    limits.register(app)
 
 
 @blp.route("/oauth/token", methods=["POST"])
