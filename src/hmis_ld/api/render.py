@@ -11,7 +11,7 @@ from hmis_ld.api import disclosure, params
 from hmis_ld.authz import Access
 from hmis_ld.model import MODEL
 from hmis_ld.model.jsonld import CONTEXT_PATH, record_jsonld
-from hmis_ld.model.records import READ_COPIES, Placement
+from hmis_ld.model.records import INTERNAL, Placement
 from hmis_ld.service.records import RecordView, document_graphs
 from hmis_ld.store import Store
 
@@ -30,7 +30,8 @@ def json_response(body: object, status: int = 200, headers: dict[str, str] | Non
 
 
 def context_url() -> str:
-    return request.host_url.rstrip("/") + CONTEXT_PATH
+    """The request's scheme, host and root are the public ones (api.origin)."""
+    return request.root_url.rstrip("/") + CONTEXT_PATH
 
 
 def record_as_jsonld(view: RecordView) -> dict[str, object]:
@@ -40,9 +41,10 @@ def record_as_jsonld(view: RecordView) -> dict[str, object]:
 
 
 def record_turtle(store: Store, view: RecordView, access: Access) -> str:
-    """The record's own triples (not its children's links to it or the facts they restate
-    on it, nor the copies of its fields kept for reading)."""
-    skipped = ", ".join(f"<{p}>" for p in sorted({*MODEL.ownership.not_own, *READ_COPIES}))
+    """The record's own triples: not its children's links to it or the facts they restate on
+    it, nor what the server keeps for itself (model.records.INTERNAL: read copies, search and
+    blocking keys). Expanding its JSON-LD gives the same graph."""
+    skipped = ", ".join(f"<{p}>" for p in sorted({*MODEL.ownership.not_own, *INTERNAL}))
     graphs = document_graphs(view.table, dict(view.subjects)[view.primary])
     triples = store.construct(
         f"CONSTRUCT {{ <{view.primary}> ?p ?o }} WHERE {{ VALUES ?g {{ {' '.join(f'<{g}>' for g in graphs)} }} "

@@ -2,14 +2,15 @@
 as plain dicts against it (fast; pyld is for tests and JSON-LD input, not responses).
 
 Expanding a rendered record with the context gives exactly the record's own stored
-triples: its type, its fields with their datatypes, and its links to parent records.
+triples: its type, its fields with their datatypes, and its links to parent records; never
+what the server keeps for itself (model.records.INTERNAL), which the context has no term for.
 """
 
 from __future__ import annotations
 
 from functools import cache
 
-from hmis_ld.model.records import Placement
+from hmis_ld.model.records import INTERNAL, Placement
 from hmis_ld.model.schema import EXT, HMIS, MODEL, XSD, Table
 from hmis_ld.model.values import Value, format_json, to_literal
 
@@ -25,12 +26,15 @@ def context() -> dict[str, object]:
     terms: dict[str, object] = {"@version": 1.1, "hmis": HMIS, "ext": EXT, "xsd": XSD}
     for table in MODEL.tables.values():
         for f in table.fields:
+            if f.iri in INTERNAL:
+                continue
             term: dict[str, object] = {"@id": f.iri}
             if f.kind != "string":
                 term["@type"] = f.datatype
             terms[f.name] = term
         for link in table.links:
-            terms[link_term(link.up)] = {"@id": link.up, "@type": "@id"}
+            if link.up not in INTERNAL:
+                terms[link_term(link.up)] = {"@id": link.up, "@type": "@id"}
     return {"@context": terms}
 
 

@@ -26,7 +26,7 @@ import pyoxigraph as ox
 
 from hmis_ld.model import iris
 from hmis_ld.model.derived import SEARCH_KEYS, UPDATED_ON, derived_quads
-from hmis_ld.model.schema import ACTIVE_UNTIL, EXT, RDF_TYPE, RESTATED, Table
+from hmis_ld.model.schema import ACTIVE_UNTIL, EXT, FORMER_CLIENT_ID, RDF_TYPE, RESTATED, Table
 from hmis_ld.model.values import FROM_LEXICAL, Value, to_literal
 from hmis_ld.store.base import Term
 
@@ -39,9 +39,10 @@ _JSON = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#JSON")
 READ_COPIES = frozenset({FIELDS, UPDATED_ON})
 # Every predicate the server keeps for itself beside a record's own fields and links: its read
 # copies, its search and blocking keys (model.derived), when an enrollment may be active
-# (model.activity), the fields children restate on their parents. Never part of a record's
-# representation in any format (JSON-LD, Turtle); SPARQL and the checks read them.
-INTERNAL = frozenset({*READ_COPIES, *SEARCH_KEYS, ACTIVE_UNTIL, *(predicate for *_, predicate in RESTATED)})
+# (model.activity), the fields children restate on their parents, a ClientID from before they
+# were keyed. Never part of a record's representation in any format (JSON-LD, Turtle).
+INTERNAL = frozenset({*READ_COPIES, *SEARCH_KEYS, ACTIVE_UNTIL, FORMER_CLIENT_ID,
+                      *(predicate for *_, predicate in RESTATED)})
 # Merging and splitting persons relabel PersonalID triples in place (service.identity), so
 # documents leave PersonalID out and readers take it from its triple.
 RELABELLED = "PersonalID"
