@@ -122,6 +122,22 @@ def stale_on_parents(store: EmbeddedStore) -> set[tuple[str, str, str, str]]:
     return expected ^ found
 
 
+def keyed_like(reference: EmbeddedStore) -> EmbeddedStore:
+    """An empty store with the reference's ClientID key, so that importing the same files
+    into both gives the same ClientIDs (each store otherwise makes a secret key of its own)."""
+    import pyoxigraph as ox
+
+    from hmis_ld.model import iris
+    from hmis_ld.model.identity import CLIENT_ID_KEY
+
+    holder = ox.NamedNode(iris.ACCOUNTS)
+    rows = reference.select(f"SELECT ?k WHERE {{ GRAPH <{iris.ACCOUNTS}> {{ <{iris.ACCOUNTS}> <{CLIENT_ID_KEY}> ?k }} }}",
+                            graphs=[iris.ACCOUNTS])
+    store = EmbeddedStore()
+    store.extend([ox.Quad(holder, ox.NamedNode(CLIENT_ID_KEY), r["k"], holder) for r in rows])
+    return store
+
+
 def copy_of(store: EmbeddedStore) -> EmbeddedStore:
     import pyoxigraph as ox
 

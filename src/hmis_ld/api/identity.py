@@ -11,8 +11,9 @@ from hmis_ld.api.guard import require
 from hmis_ld.api.schemas import patch_schema
 from hmis_ld.dedup import describe_method
 from hmis_ld.model import MODEL
+from hmis_ld.service.client_records import read_client_record
 from hmis_ld.service.problems import FieldProblem, Invalid, NotFound
-from hmis_ld.service.records import RecordView, read_record, read_records
+from hmis_ld.service.records import read_records
 
 blp = Blueprint("identity", __name__, url_prefix="/api/v1",
                 description="Deduplication, persons (PersonalID) and durable client records (ClientID)")
@@ -118,34 +119,21 @@ def link(PersonalID: str) -> Response:
     return render.json_response({"PersonalID": services().identity.link(client_id, PersonalID, current_access())})
 
 
-def _client_record(client_id: str) -> RecordView:
-    """One client record by its durable ClientID, as the caller may see it."""
-    svc = services()
-    found = svc.identity.record_by_client_id(client_id)
-    if found is None:
-        raise NotFound("client record")
-    view = read_record(svc.store, CLIENT, svc.identity.person_of(found.subject), current_access())
-    if found.subject not in view.versions:
-        raise NotFound("client record")
-    return RecordView(CLIENT, view.key, view.versions[found.subject], [(found.subject, found.graph)], found.subject,
-                      {found.subject: view.versions[found.subject]})
-
-
 @blp.route("/clientrecords/<string:ClientID>", methods=["GET"])
 @blp.doc(summary="One client record by its durable ClientID")
 def client_record(ClientID: str) -> Response:
-    view = _client_record(ClientID)
-    return render.record_response(view, services().store, current_access(), extra={"ClientID": ClientID})
+    view, client_id = read_client_record(services().identity, ClientID, current_access())
+    return render.record_response(view, services().store, current_access(), extra={"ClientID": client_id})
 
 
 @blp.route("/clientrecords/<string:ClientID>", methods=["PATCH"])
 @blp.doc(summary="Update one client record (the unambiguous write target when a person has several)",
          requestBody={"content": {"application/json": {"schema": patch_schema(CLIENT)}}})
 def client_record_update(ClientID: str) -> Response:
-    view = _client_record(ClientID)
+    view, client_id = read_client_record(services().identity, ClientID, current_access())
     updated, warnings = services().writer.update_view(view, request.get_json(silent=True), current_access(),
                                                       if_match=request.headers.get("If-Match"))
-    extra: dict[str, object] = {"ClientID": ClientID}
+    extra: dict[str, object] = {"ClientID": client_id}
     if warnings:
         extra["warnings"] = [w.__dict__ for w in warnings]
     return render.record_response(updated, services().store, current_access(), extra=extra)
