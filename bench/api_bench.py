@@ -317,7 +317,8 @@ def draw_params(store, rng: random.Random, count: int, project: str | None = Non
     from hmis_ld.authz import SYSTEM
     from hmis_ld.demo.names import FEMALE, LAST, MALE
     from hmis_ld.model import MODEL
-    from hmis_ld.service.records import SYSTEM_FIELDS, read_records
+    from hmis_ld.model.schema import SYSTEM_FIELDS
+    from hmis_ld.service.records import read_records
 
     where = f'?pr <{H}ProjectID> "{project}" ; <{H}hasProjectEnrollment> ?e .' if project else ""
     enrollments = _rows(store, f"SELECT ?eid ?pid ?prid WHERE {{ {where} ?e a <{H}Enrollment> ; "

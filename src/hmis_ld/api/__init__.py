@@ -17,8 +17,8 @@ from hmis_ld.model.jsonld import CONTEXT_PATH, context
 from hmis_ld.model.upgrade import outdated
 from hmis_ld.service.dedup import Deduplicator
 from hmis_ld.service.identity import Identity
-from hmis_ld.service.records import RecordWriter
 from hmis_ld.service.scenarios import Scenarios
+from hmis_ld.service.writer import RecordWriter
 from hmis_ld.store import Store, open_store, store_path
 from hmis_ld.validation import RecordValidator
 

@@ -9,8 +9,8 @@ from flask import current_app, g
 from hmis_ld.authz import Access
 from hmis_ld.service.dedup import Deduplicator
 from hmis_ld.service.identity import Identity
-from hmis_ld.service.records import RecordWriter
 from hmis_ld.service.scenarios import Scenarios
+from hmis_ld.service.writer import RecordWriter
 from hmis_ld.store import Store
 
 EXTENSION = "hmis_ld"

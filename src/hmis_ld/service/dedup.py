@@ -25,9 +25,11 @@ from hmis_ld.model import MODEL, iris
 from hmis_ld.model.derived import BLOCKING_KEY, CLIENT_ID
 from hmis_ld.model.schema import EXT, HMIS, RDF_TYPE, XSD
 from hmis_ld.model.values import Value
+from hmis_ld.service.body import parse_body
 from hmis_ld.service.identity import REVIEW, Identity
 from hmis_ld.service.problems import NotFound
-from hmis_ld.service.records import RecordView, RecordWriter, parse_body, read_records
+from hmis_ld.service.records import RecordView, read_records
+from hmis_ld.service.writer import RecordWriter
 from hmis_ld.store import EVERY_GRAPH
 from hmis_ld.validation import Finding
 
