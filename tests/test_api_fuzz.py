@@ -187,6 +187,12 @@ EDGE_CASES = [
     pytest.param("GET", "/csvexport?HMISMetaDataFilter=UserID:", None),
     pytest.param("GET", "/projects?Funder=03&CocCode=xx-5000", None),
     pytest.param("GET", "/clients/%00", None),
+    # hostile paging parameters (issue 18 §5)
+    pytest.param("GET", "/services?limit=--5", None),
+    pytest.param("GET", "/clients?limit=" + "9" * 5000, None),
+    pytest.param("GET", "/projects?limit=%D9%A3", None),
+    pytest.param("GET", "/services?cursor=" + _cursor('{"o": 18446744073709551616, "f": "x"}'), None),
+    pytest.param("GET", "/services?cursor=" + _cursor("[" * 5000), None),
 ]
 
 
@@ -196,3 +202,56 @@ def test_edge_requests_get_no_server_error(edge_http, method: str, path: str, bo
     url = PREFIX + path.replace(PID, personal_id)
     response = edge_http.open(url, method=method, json=body)
     _check(response.status_code, response.content_type or "", f"{method} {url} body={body!r}", response.get_data())
+
+
+# Hostile bodies (issue 18 §5), for every operation of the OpenAPI document that takes a JSON
+# body: each property it documents set to a huge or endless number, a lone surrogate or a
+# NUL; JSON nested 10,000 deep; a body over the size limit; the right body as text/plain.
+# Whatever the answer, it is a 4xx in problem details and the store is unchanged.
+DOCUMENT = TARGET.app.test_client().get(f"{PREFIX}/openapi.json").get_json()
+WITH_BODY = sorted((method.upper(), path) for path, item in DOCUMENT["paths"].items()
+                   for method, operation in item.items()
+                   if isinstance(operation, dict) and "application/json" in operation.get("requestBody", {}).get(
+                       "content", {}))
+HOSTILE_VALUES = ['"\\ud800"', '"Ada\\udfff"', '"a\\u0000b"', '"\\u001b"', "9" * 5000, '"' + "9" * 5000 + '"',
+                  "1e400", "-1e400", '"1e400"', '"1e1000000"', '"1e-1000000"', "1" + "0" * 30, "0.1e-400"]
+
+
+def _hostile_bodies(properties: list[str]) -> Iterable[tuple[str, bytes]]:
+    names = properties or ["x"]
+    for value in HOSTILE_VALUES:
+        yield "application/json", ("{" + ", ".join(f'"{name}": {value}' for name in names) + "}").encode()
+    yield "application/json", b"[" * 10_000 + b"]" * 10_000
+    yield "application/json", b'{"a": ' * 10_000 + b"1" + b"}" * 10_000
+    yield "application/json", b'{"' + names[0].encode() + b'": "' + b"x" * (2 * 1024 * 1024) + b'"}'
+    yield "text/plain", ("{" + ", ".join(f'"{name}": "1"' for name in names) + "}").encode()
+    yield "", b'{"x": 1}'
+
+
+def _properties(operation: dict) -> list[str]:
+    schema = operation["requestBody"]["content"]["application/json"]["schema"]
+    if "$ref" in schema:
+        schema = DOCUMENT["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    return sorted(schema.get("properties", {}))
+
+
+@pytest.mark.parametrize(("method", "path"), WITH_BODY)
+def test_hostile_bodies_get_a_4xx_and_change_nothing(edge_http, method: str, path: str) -> None:
+    store = edge_http.application.extensions["hmis_ld"].store
+    url = PREFIX + path.removeprefix(PREFIX)
+    for name in {part[1:-1] for part in path.split("/") if part.startswith("{")}:
+        keys = KEYS_BY_PATH.get(path) or KEYS_BY_PARAMETER.get(name) or ["x"]
+        url = url.replace("{" + name + "}", keys[0])
+    digest = store.dump_nquads()
+    accepted = []
+    for content_type, body in _hostile_bodies(_properties(DOCUMENT["paths"][path][method.lower()])):
+        headers = {"Content-Type": content_type} if content_type else {}
+        response = edge_http.open(url, method=method, data=body, headers=headers)
+        request = f"{method} {url} {content_type} body={body[:80]!r}"
+        _check(response.status_code, response.content_type or "", request, response.get_data())
+        if response.status_code < 400:
+            accepted.append(body)
+    # What a field may legitimately hold is taken ("1e400" is a fine account name); nothing else
+    assert all(b.startswith(b'{"') and b"\\u" not in b and b'": "' in b for b in accepted), (path, accepted)
+    if not accepted:
+        assert store.dump_nquads() == digest, f"{method} {url} changed the store"

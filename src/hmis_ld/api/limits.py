@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from decimal import Decimal
 
 from flask import Flask, Request, Response, request
@@ -29,6 +30,7 @@ from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 from werkzeug.serving import WSGIRequestHandler
 
 from hmis_ld.api.problems import PROBLEM_JSON, problem_response
+from hmis_ld.service.problems import FieldProblem
 
 DEFAULT_MAX_CONTENT_LENGTH = 1024 * 1024  # bytes; the largest record body is a few KB
 MAX_DEPTH = 32  # a record is one object of scalars; search and merge bodies are as flat
@@ -130,11 +132,39 @@ def _parse_json_body() -> Response | None:
     if (request.method in WITH_BODY and request.endpoint is not None and request.endpoint not in NOT_JSON
             and request.is_json and _has_body()):
         try:
-            request.get_json()
+            body = request.get_json()
         except BadRequest as exc:
             if isinstance(exc, RequestEntityTooLarge):
                 raise
             return problem_response(400, "Bad Request", f"the body is not acceptable JSON: {exc.description}")
+        where = _surrogate(body)
+        if where is not None:
+            message = "holds an unpaired surrogate (\\ud800 to \\udfff), which no text may"
+            return problem_response(422, "Invalid request", f"{where}: {message}",
+                                    [FieldProblem(where, None, message)])
+    return None
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _surrogate(body: object) -> str | None:
+    """The member of a parsed body that holds a lone surrogate (JSON's "\\ud800" escapes parse
+    to one; no UTF-8 text, and so no store, can hold it), or None. JSON's own escaped pairs
+    parse to whole characters."""
+    stack: list[tuple[object, str]] = [(body, "")]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                return where or "body"
+        elif isinstance(item, dict):
+            for key, value in item.items():
+                if _SURROGATE.search(key):
+                    return where or "body"
+                stack.append((value, f"{where}.{key}" if where else key))
+        elif isinstance(item, list):
+            stack.extend((value, f"{where}[{n}]") for n, value in enumerate(item))
     return None
 
 
