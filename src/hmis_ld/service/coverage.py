@@ -1,0 +1,175 @@
+"""Health-insurance coverage (HMIS 4.04) as periods: who had which insurance, from when to when.
+
+"Had coverage on a date" means the IncomeBenefits record of the nearest prior InformationDate
+in that enrollment says yes (1). So within an enrollment a period starts at an InformationDate
+whose record says 1 and ends (exclusive) at the next InformationDate whose record does not, at
+the day after the enrollment's ExitDate, or stays open (end None) while the enrollment is.
+Deleted records and deleted enrollments do not count. Everything is read through the caller's
+dataset: coverage recorded by a project the caller may not read is not there for them.
+
+Medicaid billing (service.medicaid) and FHIR Coverage resources both read it here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from hmis_ld.authz import Access
+from hmis_ld.model import HMIS, MODEL, iris
+from hmis_ld.model.schema import RESTATED
+from hmis_ld.service.identity import resolve_with_records
+from hmis_ld.store import EVERY_GRAPH, Row, Store
+
+_TABLE = MODEL.tables["IncomeBenefits"]
+_YES_NO = "1.7"
+# Each health-insurance source of HMIS 4.04 is a yes/no field of IncomeBenefits (the "why not"
+# reasons and the "from any source" summary have other code lists).
+KINDS: tuple[str, ...] = tuple(
+    f.name for f in _TABLE.fields if (f.data_element or "").startswith("4.04.") and f.code_list == _YES_NO)
+_EXIT_DATE = next(predicate for child, _, field, predicate in RESTATED if (child, field) == ("Exit", "ExitDate"))
+_TO_ENROLLMENT = _TABLE.link_by_field["EnrollmentID"].up
+_FROM_ENROLLMENT = _TABLE.link_by_field["EnrollmentID"].down
+_YES = ox.Literal("1", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))
+
+
+@dataclass(frozen=True)
+class CoveragePeriod:
+    """One stretch of one kind of coverage in one enrollment. `end` is exclusive; None while
+    the enrollment is open and its latest record still says yes. `sources` are the
+    IncomeBenefitsIDs of the records that said yes through it."""
+
+    kind: str
+    personal_id: str
+    enrollment_id: str
+    project_id: str
+    start: dt.date
+    end: dt.date | None
+    sources: tuple[str, ...]
+
+    def covers(self, day: dt.date) -> bool:
+        return self.start <= day and (self.end is None or day < self.end)
+
+
+@dataclass(frozen=True)
+class _Record:
+    key: str
+    date: dt.date
+    stage: int
+    yes: frozenset[str]
+
+
+def _records_query(first: str, fields: str) -> str:
+    """Every live IncomeBenefits record of the enrollments that `first` finds (binding ?record),
+    with the kinds of the VALUES block `fields` it says yes to (one row each, or one row with
+    none)."""
+    return f"""
+SELECT DISTINCT ?g ?record ?key ?pid ?eid ?date ?stage ?exit ?field WHERE {{
+  {first}
+  GRAPH ?g {{ ?record <{HMIS}IncomeBenefitsID> ?key ; <{HMIS}PersonalID> ?pid ; <{HMIS}EnrollmentID> ?eid ;
+                     <{HMIS}InformationDate> ?date ; <{_TO_ENROLLMENT}> ?enrollment }}
+  OPTIONAL {{ GRAPH ?g {{ ?record <{HMIS}DataCollectionStage> ?stage }} }}
+  FILTER NOT EXISTS {{ GRAPH ?g {{ ?record <{HMIS}DateDeleted> ?deleted }} }}
+  FILTER NOT EXISTS {{ GRAPH ?g {{ ?enrollment <{HMIS}DateDeleted> ?gone }} }}
+  OPTIONAL {{ GRAPH ?g {{ ?enrollment <{_EXIT_DATE}> ?exit }} }}
+  OPTIONAL {{ {fields} GRAPH ?g {{ ?record ?field {_YES} }} }}
+}}"""
+
+
+# The records of the asked persons' enrollments: ?pid and ?g come as a VALUES block of each
+# person's client-record graphs the caller reads (a person's records sit beside them).
+_BY_PERSON = f"GRAPH ?g {{ ?record <{HMIS}PersonalID> ?pid ; a <{_TABLE.cls}> }}"
+# Every record of the enrollments with a record that says yes to an asked kind: an index
+# lookup by value, never a scan of every IncomeBenefits record.
+_BY_KIND = (f"GRAPH ?g {{ ?said ?kind {_YES} ; <{_TO_ENROLLMENT}> ?enrollment . "
+            f"?enrollment <{_FROM_ENROLLMENT}> ?record }}")
+
+
+def _values(variables: str, rows: Iterable[Sequence[ox.NamedNode | ox.Literal]]) -> str:
+    """A VALUES block of terms written by pyoxigraph (never text pasted from a request)."""
+    return f"VALUES ({variables}) {{ " + " ".join("(" + " ".join(map(str, r)) + ")" for r in rows) + " }"
+
+
+def coverage_periods(store: Store, access: Access, *, personal_ids: Sequence[str] | None = None,
+                     kinds: Collection[str] | None = None) -> list[CoveragePeriod]:
+    """The coverage periods of the asked persons (every person the caller sees when None) of the
+    asked kinds (every kind of KINDS when None), ordered by person, kind and start. A merged
+    PersonalID finds its survivor's coverage, under the survivor's PersonalID."""
+    asked = tuple(KINDS if kinds is None else kinds)
+    unknown = set(asked) - set(KINDS)
+    if unknown:
+        raise ValueError(f"not coverage kinds: {sorted(unknown)} (kinds: {', '.join(KINDS)})")
+    if not asked:
+        return []
+    fields = [(ox.NamedNode(_TABLE.by_name[k].iri),) for k in asked]
+    if personal_ids is None:
+        first, within = _values("?kind", fields) + " " + _BY_KIND, None
+    else:
+        _, records = resolve_with_records(store, list(dict.fromkeys(personal_ids)))
+        pairs = sorted({(pid, iris.client_record_graph(s)) for s, pid in records.items()})
+        dataset = access.dataset(store, [g for _, g in pairs])
+        if dataset is not EVERY_GRAPH:  # the union reads every record graph
+            pairs = [(pid, g) for pid, g in pairs if g in set(dataset)]
+        if not pairs:
+            return []
+        first = _values("?pid ?g", [(ox.Literal(p), ox.NamedNode(g)) for p, g in pairs]) + " " + _BY_PERSON
+        within = [g for _, g in pairs]
+    sparql = _records_query(first, _values("?field", fields))
+    return _periods(store.select(sparql, graphs=access.dataset(store, within)), asked)
+
+
+def _periods(rows: Iterable[Row], kinds: Sequence[str]) -> list[CoveragePeriod]:
+    by_iri = {_TABLE.by_name[k].iri: k for k in kinds}
+    records: dict[str, dict] = {}
+    said: dict[str, set[str]] = defaultdict(set)
+    for r in rows:
+        subject = r["record"].value
+        if subject not in records:
+            records[subject] = {
+                "key": r["key"].value, "pid": r["pid"].value, "eid": r["eid"].value, "graph": r["g"].value,
+                "date": dt.date.fromisoformat(r["date"].value),
+                "stage": int(r["stage"].value) if "stage" in r else 0,
+                "exit": dt.date.fromisoformat(r["exit"].value) if "exit" in r else None,
+            }
+        if "field" in r:
+            said[subject].add(by_iri[r["field"].value])
+    enrollments: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for subject, rec in records.items():
+        enrollments[(rec["graph"], rec["eid"])].append(subject)
+    periods = []
+    for subjects in enrollments.values():
+        head = records[subjects[0]]
+        timeline = sorted((_Record(records[s]["key"], records[s]["date"], records[s]["stage"], frozenset(said[s]))
+                           for s in subjects), key=lambda x: (x.date, x.stage, x.key))
+        project = iris.project_id(iris.project_of_graph(head["graph"]))
+        for kind in kinds:
+            for start, end, sources in _spans(timeline, kind, head["exit"]):
+                periods.append(CoveragePeriod(kind, head["pid"], head["eid"], project, start, end, sources))
+    return sorted(periods, key=lambda p: (p.personal_id, p.kind, p.start, p.enrollment_id))
+
+
+def _spans(timeline: list[_Record], kind: str, exit_date: dt.date | None
+           ) -> list[tuple[dt.date, dt.date | None, tuple[str, ...]]]:
+    """The (start, exclusive end, sources) of the runs of records saying yes to `kind`. Of two
+    records on one day the later stage decides (an exit's record over an update's)."""
+    last_day = {r.date: r for r in timeline}  # sorted by (date, stage): the last of each day wins
+    stop = exit_date + dt.timedelta(days=1) if exit_date is not None else None
+    spans: list[tuple[dt.date, dt.date | None, tuple[str, ...]]] = []
+    start: dt.date | None = None
+    sources: list[str] = []
+    for day, record in sorted(last_day.items()):
+        if stop is not None and day >= stop:
+            break
+        if kind in record.yes:
+            start = day if start is None else start
+            sources.append(record.key)
+        elif start is not None:
+            spans.append((start, day, tuple(sources)))
+            start, sources = None, []
+    if start is not None:
+        spans.append((start, stop, tuple(sources)))
+    return spans
