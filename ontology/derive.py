@@ -300,6 +300,9 @@ def derive(hud: Path) -> dict:
         else:
             table["scope"] = "project"
     order = topological(tables)
+    rules = conditional_rules(hud, tables, lists)
+    # a field whose list depends on another (Services.TypeProvided by RecordType) names its lists in the rules
+    used_lists |= {rule["list"] for rule in rules if rule["list"]}
     code_lists = {}
     for list_id in sorted(used_lists):
         entries = lists[list_id]
@@ -313,7 +316,7 @@ def derive(hud: Path) -> dict:
         "namespaces": {"hmis": HUD, "ext": EXT},
         "tables": [tables[n] for n in order],
         "code_lists": code_lists,
-        "conditional_rules": conditional_rules(hud, tables, lists),
+        "conditional_rules": rules,
         "extension_terms": dict(sorted(extension.items())),
     }
 
