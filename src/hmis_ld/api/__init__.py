@@ -64,6 +64,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     for blueprint in (hud.blp, crud.blp, identity.blp, auth.blp, trail.blp, sparql.blp):
         api.register_blueprint(blueprint)
     problems.register(app)
+    sparql.install(app)  # its limits and CORS, before authentication: a preflight has no token
     auth.register(app, issuer=str(app.config["AUTH_ISSUER"]), audience=str(app.config["AUTH_AUDIENCE"]),
                   external=_external_provider(app), basic=bool(app.config["AUTH_BASIC"]))
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from pyparsing import ParseException, ParseResults
 from rdflib.plugins.sparql.algebra import translateQuery
-from rdflib.plugins.sparql.parser import parseQuery
+from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 
 from hmis_ld.service.problems import FieldProblem, Invalid
@@ -26,7 +26,12 @@ _SERVICE = "ServiceGraphPattern"
 class UserQuery:
     text: str
     form: str  # SelectQuery, AskQuery, ConstructQuery or DescribeQuery
-    from_graphs: tuple[str, ...]  # the graphs its own FROM and FROM NAMED name
+    from_default: tuple[str, ...]  # the graphs its own FROM names
+    from_named: tuple[str, ...]  # the graphs its own FROM NAMED names
+
+    @property
+    def returns_triples(self) -> bool:
+        return self.form in ("ConstructQuery", "DescribeQuery")
 
 
 def _refused(message: str) -> Invalid:
@@ -58,14 +63,26 @@ def parse_user_query(text: str) -> UserQuery:
     try:
         parsed = parseQuery(text)
     except ParseException as exc:
-        raise _refused(f"not a SPARQL query (updates are not accepted here): syntax error at {_position(exc)}") \
-            from None
+        if _is_update(text):
+            raise _refused(UPDATES_REFUSED) from None
+        raise _refused(f"not a SPARQL query: syntax error at {_position(exc)}") from None
     if any(node.name == _SERVICE for node in _nodes(parsed)):
         raise _refused("SERVICE is not allowed: queries run on this server's data only")
     try:
         query = translateQuery(parsed)
     except Exception as exc:  # noqa: BLE001 (rdflib raises plain Exceptions for unknown prefixes)
         raise _refused(f"the query cannot be evaluated: {exc}") from None
-    dataset = [str(clause[kind]) for clause in query.algebra.get("datasetClause") or []
-               for kind in ("default", "named") if kind in clause]
-    return UserQuery(text, query.algebra.name, tuple(dataset))
+    clauses = query.algebra.get("datasetClause") or []
+    return UserQuery(text, query.algebra.name, *(tuple(str(c[kind]) for c in clauses if kind in c)
+                                                 for kind in ("default", "named")))
+
+
+UPDATES_REFUSED = "updates are not accepted: this endpoint is read-only (SPARQL 1.1 Query only)"
+
+
+def _is_update(text: str) -> bool:
+    try:
+        parseUpdate(text)
+    except ParseException:
+        return False
+    return True

@@ -16,6 +16,9 @@ import pyoxigraph as ox
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 Row = dict[str, Term]
+# What a caller's own query answers: solutions (iterate them, `.variables` names the columns), a
+# boolean, or triples (CONSTRUCT, DESCRIBE); pyoxigraph's own types, parsed ones for a remote store.
+SparqlResult = ox.QuerySolutions | ox.QueryBoolean | Iterator[ox.Triple]
 
 
 class EveryGraph:
@@ -61,8 +64,10 @@ class Store(ABC):
     def ask(self, sparql: str, *, graphs: Dataset, substitutions: Mapping[str, Term] | None = None) -> bool: ...
 
     @abstractmethod
-    def sparql(self, query: str, *, graphs: Sequence[str]) -> tuple[str, bytes]:
-        """A caller's own read-only query over exactly `graphs`; (media type, serialized results)."""
+    def sparql(self, query: str, *, default_graphs: Sequence[str], named_graphs: Sequence[str]) -> SparqlResult:
+        """A caller's own read-only query: its default graph is the union of `default_graphs`, GRAPH
+        sees `named_graphs` (an empty list: no graph at all), whatever its FROM / FROM NAMED say.
+        Results come lazily, as pyoxigraph's types, so a caller can stop reading at a row limit."""
 
     @abstractmethod
     def update(self, sparql: str) -> None: ...

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from hmis_ld.store.base import Dataset, EveryGraph, Row, Store, Term
+from hmis_ld.store.base import Dataset, EveryGraph, Row, SparqlResult, Store, Term
 from hmis_ld.store.held import held, is_lock_error
 
 
@@ -17,10 +17,13 @@ def _dataset(graphs: Dataset) -> dict:
         return {"use_default_graph_as_union": True}
     if isinstance(graphs, str) or not isinstance(graphs, Sequence):
         raise TypeError(f"a read names its dataset: a list of graphs or EVERY_GRAPH, not {graphs!r}")
-    nodes = [ox.NamedNode(g) for g in graphs]
-    # An empty list would mean "the store's default graph"; an unknown graph means "nothing".
-    nodes = nodes or [ox.NamedNode("urn:hmis-ld:graph:none")]
+    nodes = _nodes(graphs)
     return {"default_graph": nodes, "named_graphs": nodes}
+
+
+def _nodes(graphs: Sequence[str]) -> list[ox.NamedNode]:
+    # An empty list would mean "the store's default graph"; an unknown graph means "nothing".
+    return [ox.NamedNode(g) for g in graphs] or [ox.NamedNode("urn:hmis-ld:graph:none")]
 
 
 def _subs(substitutions: Mapping[str, Term] | None) -> dict | None:
@@ -77,11 +80,9 @@ class EmbeddedStore(Store):
     def ask(self, sparql, *, graphs, substitutions=None) -> bool:
         return bool(self._query(sparql, substitutions, graphs))
 
-    def sparql(self, query: str, *, graphs: Sequence[str]) -> tuple[str, bytes]:
-        result = self._query(query, None, list(graphs))
-        if isinstance(result, ox.QuerySolutions | ox.QueryBoolean):
-            return "application/sparql-results+json", result.serialize(format=ox.QueryResultsFormat.JSON)
-        return "application/n-triples", ox.serialize(result, format=ox.RdfFormat.N_TRIPLES)
+    def sparql(self, query: str, *, default_graphs: Sequence[str], named_graphs: Sequence[str]) -> SparqlResult:
+        # Oxigraph ignores the query's FROM / FROM NAMED when it is given the dataset.
+        return self._store.query(query, default_graph=_nodes(default_graphs), named_graphs=_nodes(named_graphs))
 
     def update(self, sparql: str) -> None:
         self._store.update(sparql)
