@@ -6,7 +6,8 @@ from hmis_ld.api import params
 from hmis_ld.api.schemas import PROBLEM
 
 _problems = {status: {"description": text, "content": {"application/problem+json": {"schema": PROBLEM}}}
-             for status, text in ((400, "Malformed request"), (404, "No such record, or not visible to you"),
+             for status, text in ((400, "Malformed request"), (403, "Your grants do not allow this"),
+                                  (404, "No such record, or not visible to you"),
                                   (409, "Identifier already in use"), (412, "If-Match does not match the ETag"),
                                   (422, "The record fails validation; nothing was stored"))}
 
