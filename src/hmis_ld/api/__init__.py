@@ -10,6 +10,7 @@ from openapi_ui_bundles import swagger_ui
 
 from hmis_ld import __version__
 from hmis_ld.api import auth, crud, hud, identity, index, origin, problems, sparql, trail
+from hmis_ld.api.console import bp as console_blueprint
 from hmis_ld.api.context import EXTENSION, Services
 from hmis_ld.authz.tokens import ExternalProvider
 from hmis_ld.model import iris
@@ -69,6 +70,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
                   external=_external_provider(app), basic=bool(app.config["AUTH_BASIC"]))
 
     index.register(app)  # / and /api/v1/: where to go next, without a token
+    app.register_blueprint(console_blueprint)  # /console: the query console page, without a token
 
     @app.get(CONTEXT_PATH)
     def jsonld_context() -> Response:
