@@ -122,3 +122,16 @@ def test_client_ids_of_an_old_store_are_keyed_and_the_old_ones_still_resolve(dem
     assert client.get(f"/api/v1/clientrecords/{old}").get_json()["NameSuffix"] == "Jr"
     assert client.get(f"/api/v1/clientrecords/{new}").get_json()["NameSuffix"] == "Jr"
     upgraded.close()
+
+
+def test_derived_classes_missing_from_an_old_store_are_added(demo_dump: bytes, tmp_path: Path) -> None:
+    """Before, no record carried its derived classes (ontology/derived.ttl) nor open enrollments theirs."""
+    from hmis_ld.model.inference import derived_iris
+
+    store = _demo_store(demo_dump, tmp_path)
+    classes = " ".join(f"<{c}>" for c in sorted(derived_iris()))
+    store.update(f"DELETE {{ GRAPH ?g {{ ?s a ?c }} }} WHERE {{ VALUES ?c {{ {classes} }} GRAPH ?g {{ ?s a ?c }} }}")
+    assert store.dump_nquads() != demo_dump
+    upgraded = _refused_then_upgraded(store)
+    assert upgraded.dump_nquads() == demo_dump
+    upgraded.close()

@@ -30,7 +30,7 @@ from hmis_ld.authz import Access, resolve
 from hmis_ld.authz.accounts import AccountError, Accounts
 from hmis_ld.authz.tokens import LIFETIME, ExternalProvider, Issuer, TokenError, VerifiedTokens
 
-PUBLIC = re.compile(r"^/api/v1(/?|/(openapi\.json|docs(/.*)?|context\.jsonld|oauth/(token|jwks\.json)))$")
+PUBLIC = re.compile(r"^/api/v1(/?|/(openapi\.json|docs(/.*)?|context\.jsonld|ontology|shapes|oauth/(token|jwks\.json)))$")
 ACTING_USER = "X-Acting-User"
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="OAuth 2.0 tokens and user management")

@@ -14,25 +14,18 @@ from flask_smorest import Blueprint
 from hmis_ld.api import disclosure, params, render
 from hmis_ld.api.context import current_access, services
 from hmis_ld.api.intake import create_client
+from hmis_ld.api.jsonld_input import request_body
+from hmis_ld.api.paths import collection_paths
 from hmis_ld.api.schemas import input_schema, patch_schema, record_schema
 from hmis_ld.api.spec import IF_MATCH, PAGE_PARAMS, problem_responses
 from hmis_ld.model import MODEL, Table
 from hmis_ld.service.records import list_records, read_record
 
-# HUD's collection names where they are not simply the lower-cased file name.
-HUD_PATHS = {"Organization": "organizations", "User": "users", "Project": "projects", "Funder": "funders",
-             "Client": "clients", "Enrollment": "enrollments"}
-ALIASES = {"Event": "events"}  # HUD creates at /event but reads at /events/{EventID}
 SCENARIO_LISTS = {"Client", "Project"}  # GET /clients and GET /projects are HUD 0.5 scenarios
 CRUD_TABLES = [t for t in MODEL.tables.values() if t.name != "Export"]
 
 blp = Blueprint("records", __name__, url_prefix="/api/v1",
                 description="Create, read, update and soft-delete records, one collection per HMIS CSV file")
-
-
-def collection_paths(table: Table) -> list[str]:
-    base = HUD_PATHS.get(table.name, table.name.lower())
-    return [base] + ([ALIASES[table.name]] if table.name in ALIASES else [])
 
 
 def _doc(fn: Callable, summary: str, tag: str, responses: dict, body: object = None, parameters: list | None = None
@@ -61,7 +54,7 @@ def _register(table: Table, base: str) -> None:
         if name == "Client":
             return create_client()
         svc = services()
-        view, warnings = svc.writer.create(table, request.get_json(silent=True), current_access())
+        view, warnings = svc.writer.create(table, request_body(table), current_access())
         extra = {"warnings": [w.__dict__ for w in warnings]} if warnings else None
         return render.record_response(view, svc.store, current_access(), 201, extra, f"{request.base_url}/{view.key}")
 
@@ -74,7 +67,7 @@ def _register(table: Table, base: str) -> None:
 
     def update(key: str) -> Response:
         svc = services()
-        view, warnings = svc.writer.update(table, key, request.get_json(silent=True), current_access(),
+        view, warnings = svc.writer.update(table, key, request_body(table), current_access(),
                                            if_match=request.headers.get("If-Match"))
         extra = {"warnings": [w.__dict__ for w in warnings]} if warnings else None
         return render.record_response(view, svc.store, current_access(), 200, extra)

@@ -49,21 +49,16 @@ def records(table: Table, rows: Iterable[Mapping[str, Value | None]]) -> list[di
 def note(table: Table, key: str, shown: Mapping[str, object]) -> None:
     """The answer being made shows `shown` (field -> value) of this record."""
     names = {n for n in table.pii_fields if shown.get(n) is not None}
-    if names:
-        note_fields(table, key, names)
-
-
-def note_fields(table: Table, key: str, fields: Iterable[str]) -> None:
-    """The answer being made shows these fields of this record, PII or not: for answers that
-    are audited whatever they show (payment's, api.billing)."""
+    if not names:
+        return
     ledger = g.get(_SHOWN)
     if ledger is None:
         ledger = {}
         setattr(g, _SHOWN, ledger)
         after_this_request(_record)
-    keys, shown_fields = ledger.setdefault(table.name, ({}, set()))
+    keys, fields = ledger.setdefault(table.name, ({}, set()))
     keys[key] = None
-    shown_fields |= set(fields)
+    fields |= names
 
 
 def note_view(view: RecordView) -> None:

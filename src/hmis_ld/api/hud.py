@@ -13,6 +13,7 @@ from hmis_ld import clock
 from hmis_ld.api import disclosure, params, render
 from hmis_ld.api.context import current_access, services
 from hmis_ld.api.intake import create_client
+from hmis_ld.api.jsonld_input import request_body
 from hmis_ld.api.problems import problem_response
 from hmis_ld.api.schemas import input_schema, patch_schema
 from hmis_ld.api.spec import PAGE_PARAMS, problem_responses
@@ -137,7 +138,7 @@ def client_create() -> Response:
          responses={200: {"description": "Updated"}, **problem_responses(400, 404, 412, 422)})
 def client_update(PersonalID: str) -> Response:  # HUD's parameter names, here and below
     svc = services()
-    view, warnings = svc.writer.update(CLIENT, PersonalID, request.get_json(silent=True), current_access(),
+    view, warnings = svc.writer.update(CLIENT, PersonalID, request_body(CLIENT), current_access(),
                                        if_match=request.headers.get("If-Match"))
     extra = {"warnings": [w.__dict__ for w in warnings]} if warnings else None
     return render.record_response(view, svc.store, current_access(), 200, extra)

@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 from hmis_ld.api import disclosure, params, render
 from hmis_ld.api.context import current_access, services
 from hmis_ld.api.guard import require
+from hmis_ld.api.jsonld_input import request_body
 from hmis_ld.api.schemas import patch_schema
 from hmis_ld.dedup import describe_method
 from hmis_ld.model import MODEL
@@ -131,7 +132,7 @@ def client_record(ClientID: str) -> Response:
          requestBody={"content": {"application/json": {"schema": patch_schema(CLIENT)}}})
 def client_record_update(ClientID: str) -> Response:
     view, client_id = read_client_record(services().identity, ClientID, current_access())
-    updated, warnings = services().writer.update_view(view, request.get_json(silent=True), current_access(),
+    updated, warnings = services().writer.update_view(view, request_body(CLIENT), current_access(),
                                                       if_match=request.headers.get("If-Match"))
     extra: dict[str, object] = {"ClientID": client_id}
     if warnings:

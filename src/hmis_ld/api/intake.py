@@ -7,7 +7,11 @@ from flask import Response, request
 
 from hmis_ld.api import params, render
 from hmis_ld.api.context import current_access, services
+from hmis_ld.api.jsonld_input import request_body
+from hmis_ld.model import MODEL
 from hmis_ld.service.dedup import Intake
+
+CLIENT = MODEL.tables["Client"]
 
 
 def intake_response(intake: Intake) -> Response:
@@ -22,6 +26,6 @@ def intake_response(intake: Intake) -> Response:
 
 
 def create_client() -> Response:
-    intake = services().dedup.create(request.get_json(silent=True), current_access(),
+    intake = services().dedup.create(request_body(CLIENT), current_access(),
                                      owner_project=params.arg("ProjectID"))
     return intake_response(intake)

@@ -10,6 +10,7 @@ from flask import Response, current_app, json, request
 from hmis_ld.api import disclosure, params
 from hmis_ld.authz import Access
 from hmis_ld.model import MODEL
+from hmis_ld.model.inference import derived_iris
 from hmis_ld.model.jsonld import CONTEXT_PATH, record_jsonld
 from hmis_ld.model.records import INTERNAL, Placement
 from hmis_ld.service.records import RecordView, document_graphs
@@ -43,12 +44,13 @@ def record_as_jsonld(view: RecordView) -> dict[str, object]:
 def record_turtle(store: Store, view: RecordView, access: Access) -> str:
     """The record's own triples: not its children's links to it or the facts they restate on
     it, nor what the server keeps for itself (model.records.INTERNAL: read copies, search and
-    blocking keys). Expanding its JSON-LD gives the same graph."""
+    blocking keys; derived classes, which are for queries). Expanding its JSON-LD gives the same graph."""
     skipped = ", ".join(f"<{p}>" for p in sorted({*MODEL.ownership.not_own, *INTERNAL}))
+    derived = ", ".join(f"<{c}>" for c in sorted(derived_iris()))
     graphs = document_graphs(view.table, dict(view.subjects)[view.primary])
     triples = store.construct(
         f"CONSTRUCT {{ <{view.primary}> ?p ?o }} WHERE {{ VALUES ?g {{ {' '.join(f'<{g}>' for g in graphs)} }} "
-        f"GRAPH ?g {{ <{view.primary}> ?p ?o }} FILTER(?p NOT IN ({skipped})) }}",
+        f"GRAPH ?g {{ <{view.primary}> ?p ?o }} FILTER(?p NOT IN ({skipped}) && ?o NOT IN ({derived})) }}",
         graphs=access.dataset(store, within=graphs),
     )
     return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes={"hmis": "urn:hud:hmis:owl#",

@@ -6,7 +6,9 @@ the scenario read every enrollment of the asked projects, about four for each ac
 (clients active in RRH at 100k clients: 190 enrollments for a page of 50 people). So each live
 enrollment carries `ext:activeUntil`, the year of its exit, or "open" while it has none, and
 the scenario reads only enrollments open or exited in the asked year or later, then tests
-the exact dates.
+the exact dates. The same refresh types each live enrollment with no live Exit as an
+`ext:OpenEnrollment` (ontology/derived.ttl), in its graph: a fact of two records too, which no
+OWL definition can entail ("has no exit" needs a closed world).
 
 Two records decide the fact, so no record owns it: every write of an Enrollment or an Exit
 ends, in the same transaction, with `refresh` of the enrollments it touched, which rewrites
@@ -23,6 +25,7 @@ from collections.abc import Iterable
 import pyoxigraph as ox
 
 from hmis_ld import clock
+from hmis_ld.model.inference import OPEN_ENROLLMENT
 from hmis_ld.model.schema import ACTIVE_UNTIL, MODEL, RDF_TYPE, RESTATED
 
 OPEN = "open"
@@ -32,7 +35,7 @@ MAX_YEARS = 6
 _ENROLLMENT = MODEL.tables["Enrollment"]
 IN_PROJECT = _ENROLLMENT.link_by_field["ProjectID"].down
 _EXIT_OF = MODEL.tables["Exit"].link_by_field["EnrollmentID"].up
-_EXIT_DATE = next(predicate for child, _, field, predicate in RESTATED if (child, field) == ("Exit", "ExitDate"))
+EXIT_DATE = next(predicate for child, _, field, predicate in RESTATED if (child, field) == ("Exit", "ExitDate"))
 
 
 def _touched(quads: Iterable[ox.Quad]) -> set[str]:
@@ -49,9 +52,11 @@ def _touched(quads: Iterable[ox.Quad]) -> set[str]:
 
 def _facts(where: str, today: dt.date) -> str:
     """INSERT the facts of the live enrollments `where` selects (binding ?e)."""
-    return (f"INSERT {{ GRAPH ?g {{ ?e <{ACTIVE_UNTIL}> ?until }} }} WHERE {{ {where} "
-            f"GRAPH ?g {{ ?project <{IN_PROJECT}> ?e }} OPTIONAL {{ GRAPH ?g {{ ?e <{_EXIT_DATE}> ?exit }} }} "
-            f"BIND(IF(BOUND(?exit) && YEAR(?exit) <= {today.year + 1}, STR(YEAR(?exit)), \"{OPEN}\") AS ?until) }}")
+    return (f"INSERT {{ GRAPH ?g {{ ?e <{ACTIVE_UNTIL}> ?until . ?e <{RDF_TYPE}> ?open }} }} WHERE {{ {where} "
+            f"GRAPH ?g {{ ?project <{IN_PROJECT}> ?e }} OPTIONAL {{ GRAPH ?g {{ ?e <{EXIT_DATE}> ?exit }} }} "
+            f"BIND(IF(BOUND(?exit) && YEAR(?exit) <= {today.year + 1}, STR(YEAR(?exit)), \"{OPEN}\") AS ?until) "
+            # no live Exit: an OpenEnrollment (?never is unbound, so an exit leaves ?open unbound)
+            f"BIND(IF(BOUND(?exit), ?never, <{OPEN_ENROLLMENT}>) AS ?open) }}")
 
 
 def refresh(quads: Iterable[ox.Quad], today: dt.date | None = None) -> str:
@@ -62,6 +67,8 @@ def refresh(quads: Iterable[ox.Quad], today: dt.date | None = None) -> str:
         return ""
     return (f"DELETE {{ GRAPH ?g {{ ?e <{ACTIVE_UNTIL}> ?until }} }} WHERE {{ VALUES ?e {{ {values} }} "
             f"GRAPH ?g {{ ?e <{ACTIVE_UNTIL}> ?until }} }} ;\n"
+            f"DELETE {{ GRAPH ?g {{ ?e <{RDF_TYPE}> <{OPEN_ENROLLMENT}> }} }} WHERE {{ VALUES ?e {{ {values} }} "
+            f"GRAPH ?g {{ ?e <{RDF_TYPE}> <{OPEN_ENROLLMENT}> }} }} ;\n"
             + _facts(f"VALUES ?e {{ {values} }}", today or clock.today()))
 
 

@@ -36,6 +36,19 @@ def record_key(record: str) -> str:
     return unquote(record.removeprefix(BASE).split(":", 2)[2])
 
 
+def parse_record(iri: str) -> tuple[str, str, str] | None:
+    """(source, file, key) of a record IRI as record_iri and client_record_iri make them (a
+    client record's key keeps its "@owner"), or None for any other IRI. Quoting leaves no ":"
+    in a source or a key, so the first two colons split it."""
+    if not iri.startswith(BASE) or iri.startswith(BASE + "graph:"):
+        return None
+    parts = iri.removeprefix(BASE).split(":", 2)
+    if len(parts) != 3 or not all(parts):
+        return None
+    source, table, key = parts
+    return unquote(source), table, key if table == "Client" else unquote(key)
+
+
 def client_record_iri(source: str, personal_id: str, owner_graph: str) -> str:
     """One client record per owning graph; the graph's own key keeps it stable."""
     owner = owner_graph.removeprefix(BASE + "graph:")

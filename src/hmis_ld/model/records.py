@@ -26,6 +26,7 @@ import pyoxigraph as ox
 
 from hmis_ld.model import iris
 from hmis_ld.model.derived import SEARCH_KEYS, UPDATED_ON, derived_quads
+from hmis_ld.model.inference import derived_type_quads
 from hmis_ld.model.schema import ACTIVE_UNTIL, EXT, FORMER_CLIENT_ID, RDF_TYPE, RESTATED, Table
 from hmis_ld.model.values import FROM_LEXICAL, Value, to_literal
 from hmis_ld.store.base import Term
@@ -88,8 +89,9 @@ def record_quads(table: Table, record: Mapping[str, Value], placement: Placement
         quads.append(ox.Quad(subject, ox.NamedNode(link.up), target, graph))
         if link.down and record.get("DateDeleted") is None:
             quads.append(ox.Quad(target, ox.NamedNode(link.down), subject, graph))
-    return quads + restated_quads(table, record, placement) + derived_quads(table, record, subject, graph, pii,
-                                                                                     placement.client_key)
+    return (quads + restated_quads(table, record, placement)
+            + derived_quads(table, record, subject, graph, pii, placement.client_key)
+            + derived_type_quads(table, record, subject, graph))
 
 
 def restated_quads(table: Table, record: Mapping[str, Value], placement: Placement) -> list[ox.Quad]:

@@ -16,7 +16,8 @@ be active (`activity.ACTIVE_UNTIL`) would find no active client; `add_activity` 
 Stores written before ClientIDs were keyed with the store's secret (`derived.client_id`) hold
 ClientIDs anyone could compute from a PersonalID and a ProjectID; `key_client_ids` gives each
 record its keyed ClientID and keeps the old one beside it (`FORMER_CLIENT_ID`), so identifiers
-already handed out keep resolving.
+already handed out keep resolving. Stores written before records carried their derived classes
+(ontology/derived.ttl) would answer no query by class; `add_derived_classes` types them.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from collections.abc import Callable, Iterator
 
 import pyoxigraph as ox
 
-from hmis_ld.model import activity, iris
+from hmis_ld.model import activity, inference, iris
 from hmis_ld.model.derived import CLIENT_ID, UPDATED_ON, client_id
 from hmis_ld.model.identity import MERGED_INTO, client_id_key
 from hmis_ld.model.ownership import ParentFact
@@ -130,6 +131,31 @@ def add_activity(store: Store) -> bool:
     return True
 
 
+def missing_derived_classes(store: Store) -> list[str]:
+    """Derived classes some record is a member of while no record carries them, and open
+    enrollments none is typed as: a store from before them (each is written in one transaction)."""
+    missing = [d.iri for d in inference.derived_classes()
+               if store.ask(f"ASK {{ {inference.pattern(d)} }}", graphs=WHOLE)
+               and not store.ask(f"ASK {{ ?s <{RDF_TYPE}> <{d.iri}> }}", graphs=WHOLE)]
+    if store.ask(f"ASK {{ ?project <{activity.IN_PROJECT}> ?e FILTER NOT EXISTS {{ ?e <{activity.EXIT_DATE}> ?x }} }}",
+                 graphs=WHOLE) \
+            and not store.ask(f"ASK {{ ?e <{RDF_TYPE}> <{inference.OPEN_ENROLLMENT}> }}", graphs=WHOLE):
+        missing.append(inference.OPEN_ENROLLMENT)
+    return missing
+
+
+def add_derived_classes(store: Store) -> list[str]:
+    """Type every record with the derived classes the store lacks (only adds); returns them."""
+    missing = missing_derived_classes(store)
+    by_iri = {d.iri: d for d in inference.derived_classes()}
+    for iri in missing:
+        store.update(activity.refresh_all() if iri == inference.OPEN_ENROLLMENT else
+                     f"INSERT {{ GRAPH ?g {{ ?s <{RDF_TYPE}> <{iri}> }} }} WHERE {{ {inference.pattern(by_iri[iri])} }}")
+    if missing:
+        store.optimize()
+    return missing
+
+
 _CHAIN = f"GRAPH <{iris.PERSONS}> {{ ?a <{MERGED_INTO}> ?b . ?b <{MERGED_INTO}> ?c }}"
 
 
@@ -206,4 +232,5 @@ def key_client_ids(store: Store) -> int:
 def outdated(store: Store) -> bool:
     """The store lacks something this version writes, or holds what it no longer does."""
     return (needs_documents(store) or bool(missing_restated(store)) or missing_updated_days(store)
-            or missing_activity(store) or chained_merges(store) or dead_links(store) or unkeyed_client_ids(store))
+            or missing_activity(store) or chained_merges(store) or dead_links(store) or unkeyed_client_ids(store)
+            or bool(missing_derived_classes(store)))

@@ -18,10 +18,12 @@ _DECLARING = {
 
 @cache
 def extension_terms() -> frozenset[str]:
-    """Terms of the `ext:` namespace: hand-declared in extension.ttl plus those derived for CSV columns."""
+    """Terms of the `ext:` namespace: hand-declared in extension.ttl and derived.ttl (derived classes)
+    plus those derived for CSV columns."""
     declared = {
         q.subject.value
-        for q in ox.parse(path=str(resource_path("ontology", "extension.ttl")))
+        for name in ("extension.ttl", "derived.ttl")
+        for q in ox.parse(path=str(resource_path("ontology", name)))
         if q.predicate.value == RDF_TYPE and q.object.value in _DECLARING and q.subject.value.startswith(EXT)
     }
     return frozenset(declared | set(MODEL.extension_terms))
