@@ -11,6 +11,7 @@ from openapi_ui_bundles import swagger_ui
 from hmis_ld import __version__
 from hmis_ld.api import auth, crud, hud, identity, index, origin, problems, published, resolve, sparql, trail
 from hmis_ld.api.console import bp as console_blueprint
+from hmis_ld.api.billing import blp as billing_blueprint
 from hmis_ld.api.context import EXTENSION, Services
 from hmis_ld.authz.tokens import ExternalProvider
 from hmis_ld.model import iris
@@ -62,7 +63,8 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     api = Api(app, spec_kwargs={"info": {"description": "HUD's draft HMIS API over the FY2026 HMIS Logic Model"}})
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
     api.spec.components.security_scheme("basicAuth", {"type": "http", "scheme": "basic"})
-    for blueprint in (hud.blp, crud.blp, identity.blp, auth.blp, trail.blp, sparql.blp, published.blp, resolve.blp):
+    for blueprint in (hud.blp, crud.blp, identity.blp, auth.blp, trail.blp, sparql.blp,
+                      billing_blueprint, published.blp, resolve.blp):
         api.register_blueprint(blueprint)
     problems.register(app)
     sparql.install(app)  # its limits and CORS, before authentication: a preflight has no token

@@ -49,16 +49,21 @@ def records(table: Table, rows: Iterable[Mapping[str, Value | None]]) -> list[di
 def note(table: Table, key: str, shown: Mapping[str, object]) -> None:
     """The answer being made shows `shown` (field -> value) of this record."""
     names = {n for n in table.pii_fields if shown.get(n) is not None}
-    if not names:
-        return
+    if names:
+        note_fields(table, key, names)
+
+
+def note_fields(table: Table, key: str, fields: Iterable[str]) -> None:
+    """The answer being made shows these fields of this record, PII or not: for answers that
+    are audited whatever they show (payment's, api.billing)."""
     ledger = g.get(_SHOWN)
     if ledger is None:
         ledger = {}
         setattr(g, _SHOWN, ledger)
         after_this_request(_record)
-    keys, fields = ledger.setdefault(table.name, ({}, set()))
+    keys, shown_fields = ledger.setdefault(table.name, ({}, set()))
     keys[key] = None
-    fields |= names
+    shown_fields |= set(fields)
 
 
 def note_view(view: RecordView) -> None:

@@ -7,13 +7,14 @@
     researcher                             de-identified: never PII, whatever else is granted
     sparql, audit, admin                   the SPARQL endpoint, the audit trail, user management
     act-as                                 a system-to-system client may write for named users
+    payment                                Medicaid billing (HL7 purpose of use HPAYMT), within the record grants
 """
 
 from __future__ import annotations
 
 import re
 
-SCOPES = frozenset({"pii:read", "researcher", "sparql", "audit", "admin", "act-as"})
+SCOPES = frozenset({"pii:read", "researcher", "sparql", "audit", "admin", "act-as", "payment"})
 _RECORD = re.compile(r"(project|organization):([^:\s]{1,32}):(read|write)|all:(read|write)")
 
 
