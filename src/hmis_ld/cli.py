@@ -13,6 +13,7 @@ from pathlib import Path
 
 from hmis_ld.authz import grants
 from hmis_ld.authz.tokens import Issuer
+from hmis_ld.serving import Settings
 from hmis_ld.store import STORE_ENV, Store, open_store, store_path
 from hmis_ld.store.held import StoreHeld
 
@@ -32,6 +33,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--demo", action="store_true", help=f"load {DEMO_CLIENTS} demo clients into an empty store")
+    serve.add_argument("--threads", type=int, default=Settings.threads, help="requests served at once")
+    serve.add_argument("--timeout", type=int, default=Settings.timeout,
+                       help="seconds without a heartbeat before the worker is restarted")
+    serve.add_argument("--graceful-timeout", type=int, default=Settings.graceful_timeout,
+                       help="seconds in-flight requests get to finish after SIGTERM")
+    serve.add_argument("--keep-alive", type=int, default=Settings.keep_alive,
+                       help="seconds an idle connection stays open")
+    serve.add_argument("--dev", action="store_true", help="Flask's development server instead of gunicorn")
 
     imp = sub.add_parser("import-csv", help="import an HMIS CSV FY2026 export (folder or .zip)")
     imp.add_argument("path")
@@ -201,7 +210,6 @@ def _export(args: argparse.Namespace) -> int:
 def _upgrade(args: argparse.Namespace) -> int:
     from hmis_ld.model.upgrade import (
         add_activity,
-        add_derived_classes,
         add_documents,
         add_restated,
         add_updated_days,
@@ -218,7 +226,6 @@ def _upgrade(args: argparse.Namespace) -> int:
         flattened = flatten_merges(store)
         dropped = drop_dead_links(store)
         rekeyed = key_client_ids(store)
-        derived = add_derived_classes(store)
     print(f"\n{count} records given their ext:fields documents" if count else "no record lacked its documents")
     for predicate, n in restated.items():
         print(f"{n} {predicate} facts restated on parents")
@@ -230,7 +237,6 @@ def _upgrade(args: argparse.Namespace) -> int:
     print("deleted records no longer linked from their parents" if dropped else "no link to a deleted record")
     print(f"{rekeyed} client records given keyed ClientIDs (their old ones still resolve)" if rekeyed
           else "every ClientID was keyed already")
-    print(f"records typed with derived classes: {', '.join(derived)}" if derived else "no derived class was missing")
     return 0
 
 
@@ -260,17 +266,29 @@ def _serve(args: argparse.Namespace) -> int:
     path = store_path(args.store)
     if args.demo:
         _prepare_demo(path)
+    config = {"STORE_PATH": str(path)}
     try:
-        app = create_app({"STORE_PATH": str(path)})
+        app = create_app(config)  # settings and the store are checked here, so that a problem is one line
     except (OutdatedStore, BadSetting) as exc:
         raise CommandError(str(exc)) from None
-    print(f"serving {path} on http://{args.host}:{args.port}/api/v1/ (docs: /api/v1/docs)")
+    print(f"serving {path} on http://{args.host}:{args.port}/api/v1/ (docs: /api/v1/docs)", flush=True)
     if args.host in ("0.0.0.0", "::", "") and not (app.config.get("PUBLIC_URL") or app.config.get("TRUSTED_PROXIES")):
         print(f"note: the URLs the API writes (Location, Link, the JSON-LD @context) will name http://"
               f"{host_of(args.host, str(args.port), 'http')}: set HMIS_LD_PUBLIC_URL to the address clients use "
-              "(docs/deployment.md)")
-    app.run(host=args.host, port=args.port, threaded=False)
-    return 0
+              "(docs/deployment.md)", flush=True)
+    if args.dev:
+        import logging
+
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # its lines hold paths and query strings
+        app.run(host=args.host, port=args.port, threaded=False)
+        return 0
+    from hmis_ld.api.context import EXTENSION
+    from hmis_ld.serving import serve
+
+    app.extensions[EXTENSION].store.close()  # the worker opens it again: a RocksDB handle does not survive a fork
+    del app
+    return serve(lambda: create_app(config), Settings(args.host, args.port, args.threads, args.timeout,
+                                                      args.graceful_timeout, args.keep_alive))
 
 
 def _prepare_demo(path: Path) -> None:
