@@ -34,6 +34,7 @@ KINDS: tuple[str, ...] = tuple(
 _EXIT_DATE = next(predicate for child, _, field, predicate in RESTATED if (child, field) == ("Exit", "ExitDate"))
 _TO_ENROLLMENT = _TABLE.link_by_field["EnrollmentID"].up
 _FROM_ENROLLMENT = _TABLE.link_by_field["EnrollmentID"].down
+_ENROLLMENT_OF_CLIENT = MODEL.tables["Enrollment"].link_by_field["PersonalID"].down
 _YES = ox.Literal("1", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))
 
 
@@ -80,9 +81,11 @@ SELECT DISTINCT ?g ?record ?key ?pid ?eid ?date ?stage ?exit ?field WHERE {{
 }}"""
 
 
-# The records of the asked persons' enrollments: ?pid and ?g come as a VALUES block of each
-# person's client-record graphs the caller reads (a person's records sit beside them).
-_BY_PERSON = f"GRAPH ?g {{ ?record <{HMIS}PersonalID> ?pid ; a <{_TABLE.cls}> }}"
+# The records of the asked persons' enrollments: ?client and ?g come as a VALUES block of
+# their client records the caller reads, each linked to its project's enrollments (as in
+# client_enrollments.rq); starting from PersonalID would read every record of the person.
+_BY_PERSON = (f"GRAPH ?g {{ ?client <{_ENROLLMENT_OF_CLIENT}> ?enrollment . "
+              f"?enrollment <{_FROM_ENROLLMENT}> ?record }}")
 # Every record of the enrollments with a record that says yes to an asked kind: an index
 # lookup by value, never a scan of every IncomeBenefits record.
 _BY_KIND = (f"GRAPH ?g {{ ?said ?kind {_YES} ; <{_TO_ENROLLMENT}> ?enrollment . "
@@ -110,13 +113,13 @@ def coverage_periods(store: Store, access: Access, *, personal_ids: Sequence[str
         first, within = _values("?kind", fields) + " " + _BY_KIND, None
     else:
         _, records = resolve_with_records(store, list(dict.fromkeys(personal_ids)))
-        pairs = sorted({(pid, iris.client_record_graph(s)) for s, pid in records.items()})
+        pairs = sorted((s, iris.client_record_graph(s)) for s in records)
         dataset = access.dataset(store, [g for _, g in pairs])
         if dataset is not EVERY_GRAPH:  # the union reads every record graph
-            pairs = [(pid, g) for pid, g in pairs if g in set(dataset)]
+            pairs = [(s, g) for s, g in pairs if g in set(dataset)]
         if not pairs:
             return []
-        first = _values("?pid ?g", [(ox.Literal(p), ox.NamedNode(g)) for p, g in pairs]) + " " + _BY_PERSON
+        first = _values("?client ?g", [(ox.NamedNode(s), ox.NamedNode(g)) for s, g in pairs]) + " " + _BY_PERSON
         within = [g for _, g in pairs]
     sparql = _records_query(first, _values("?field", fields))
     return _periods(store.select(sparql, graphs=access.dataset(store, within)), asked)
