@@ -210,6 +210,7 @@ def _export(args: argparse.Namespace) -> int:
 def _upgrade(args: argparse.Namespace) -> int:
     from hmis_ld.model.upgrade import (
         add_activity,
+        add_derived_classes,
         add_documents,
         add_restated,
         add_updated_days,
@@ -226,6 +227,7 @@ def _upgrade(args: argparse.Namespace) -> int:
         flattened = flatten_merges(store)
         dropped = drop_dead_links(store)
         rekeyed = key_client_ids(store)
+        derived = add_derived_classes(store)
     print(f"\n{count} records given their ext:fields documents" if count else "no record lacked its documents")
     for predicate, n in restated.items():
         print(f"{n} {predicate} facts restated on parents")
@@ -237,6 +239,7 @@ def _upgrade(args: argparse.Namespace) -> int:
     print("deleted records no longer linked from their parents" if dropped else "no link to a deleted record")
     print(f"{rekeyed} client records given keyed ClientIDs (their old ones still resolve)" if rekeyed
           else "every ClientID was keyed already")
+    print(f"records typed with derived classes: {', '.join(derived)}" if derived else "no derived class was missing")
     return 0
 
 

@@ -9,7 +9,23 @@ from flask_smorest import Api
 from openapi_ui_bundles import swagger_ui
 
 from hmis_ld import __version__
-from hmis_ld.api import auth, crud, health, hud, identity, index, origin, problems, requestlog, sparql, trail
+from hmis_ld.api import (
+    auth,
+    crud,
+    health,
+    hud,
+    identity,
+    index,
+    origin,
+    problems,
+    published,
+    requestlog,
+    resolve,
+    sparql,
+    trail,
+)
+from hmis_ld.api.console import bp as console_blueprint
+from hmis_ld.api.billing import blp as billing_blueprint
 from hmis_ld.api.context import EXTENSION, Services
 from hmis_ld.authz.tokens import ExternalProvider
 from hmis_ld.model import iris
@@ -61,15 +77,18 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     api = Api(app, spec_kwargs={"info": {"description": "HUD's draft HMIS API over the FY2026 HMIS Logic Model"}})
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
     api.spec.components.security_scheme("basicAuth", {"type": "http", "scheme": "basic"})
-    for blueprint in (hud.blp, crud.blp, identity.blp, auth.blp, trail.blp, sparql.blp):
+    for blueprint in (hud.blp, crud.blp, identity.blp, auth.blp, trail.blp, sparql.blp,
+                      billing_blueprint, published.blp, resolve.blp):
         api.register_blueprint(blueprint)
     problems.register(app)
+    sparql.install(app)  # its limits and CORS, before authentication: a preflight has no token
     auth.register(app, issuer=str(app.config["AUTH_ISSUER"]), audience=str(app.config["AUTH_AUDIENCE"]),
                   external=_external_provider(app), basic=bool(app.config["AUTH_BASIC"]))
     requestlog.register(app)  # first before-request hook: refusals before authentication are logged too
     health.register(app, store)  # /healthz and /readyz: outside /api/, so without a token
 
     index.register(app)  # / and /api/v1/: where to go next, without a token
+    app.register_blueprint(console_blueprint)  # /console: the query console page, without a token
 
     @app.get(CONTEXT_PATH)
     def jsonld_context() -> Response:
