@@ -78,5 +78,5 @@ def claim(service: BillableService, source: str, created: dt.date) -> Resource:
 def claims_bundle(services: list[BillableService], source: str, created: dt.date) -> Resource:
     """A collection Bundle of the claims."""
     entries = [claim(s, source, created) for s in services]
-    return {"resourceType": "Bundle", "type": "collection", "total": len(entries),
+    return {"resourceType": "Bundle", "type": "collection",  # a total is for searchset bundles only
             "entry": [{"fullUrl": f"urn:hmis-ld:fhir:Claim:{c['id']}", "resource": c} for c in entries]}
