@@ -9,10 +9,24 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
+from backends import REMOTE, new_store
 
 from hmis_ld import clock
 from hmis_ld.csv.importer import import_csv
-from hmis_ld.store import EVERY_GRAPH, EmbeddedStore
+from hmis_ld.store import EVERY_GRAPH, Store
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "embedded_only(reason): tests the embedded store itself (its folder, its lock)")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """With HMIS_LD_TEST_BACKEND=remote every test runs on `oxigraph serve` (backends.py),
+    except those marked embedded_only."""
+    for item in items:
+        marker = item.get_closest_marker("embedded_only")
+        if REMOTE and marker is not None:
+            item.add_marker(pytest.mark.skip(reason="embedded store only: " + str(marker.kwargs.get("reason", ""))))
 
 
 def _shared() -> Path | None:
@@ -39,9 +53,9 @@ def cases(shared: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def testkit_store(testkit: Path) -> EmbeddedStore:
+def testkit_store(testkit: Path) -> Store:
     """One in-memory store with the test kit, shared by read-only tests."""
-    store = EmbeddedStore()
+    store = new_store()
     import_csv(store, testkit, progress=False)
     return store
 
@@ -49,7 +63,7 @@ def testkit_store(testkit: Path) -> EmbeddedStore:
 TESTER_GRANTS = ("all:read", "all:write", "pii:read", "admin", "audit", "sparql")
 
 
-def stale_documents(store: EmbeddedStore) -> list[tuple[str, str]]:
+def stale_documents(store: Store) -> list[tuple[str, str]]:
     """(subject, graph) pairs whose `ext:fields` document, or `ext:updatedOn` day, differs from
     their field triples: the API reads documents, exports of changes look records up by day,
     SPARQL reads triples, so they must never drift."""
@@ -83,7 +97,7 @@ def stale_documents(store: EmbeddedStore) -> list[tuple[str, str]]:
 RESTATED = (("refEnrollment", "ExitDate", "exitDate"), ("refProject", "Funder", "funder"))
 
 
-def stale_on_parents(store: EmbeddedStore) -> set[tuple[str, str, str, str]]:
+def stale_on_parents(store: Store) -> set[tuple[str, str, str, str]]:
     """(predicate, parent, value, graph) a child keeps on its parent that its child records do
     not call for, or the other way round: HUD's parent -> child link to each child that is not
     deleted (and to no deleted one), the field a child that is not deleted restates on its
@@ -122,7 +136,7 @@ def stale_on_parents(store: EmbeddedStore) -> set[tuple[str, str, str, str]]:
     return expected ^ found
 
 
-def keyed_like(reference: EmbeddedStore) -> EmbeddedStore:
+def keyed_like(reference: Store) -> Store:
     """An empty store with the reference's ClientID key, so that importing the same files
     into both gives the same ClientIDs (each store otherwise makes a secret key of its own)."""
     import pyoxigraph as ox
@@ -133,15 +147,15 @@ def keyed_like(reference: EmbeddedStore) -> EmbeddedStore:
     holder = ox.NamedNode(iris.ACCOUNTS)
     rows = reference.select(f"SELECT ?k WHERE {{ GRAPH <{iris.ACCOUNTS}> {{ <{iris.ACCOUNTS}> <{CLIENT_ID_KEY}> ?k }} }}",
                             graphs=[iris.ACCOUNTS])
-    store = EmbeddedStore()
+    store = new_store()
     store.extend([ox.Quad(holder, ox.NamedNode(CLIENT_ID_KEY), r["k"], holder) for r in rows])
     return store
 
 
-def copy_of(store: EmbeddedStore) -> EmbeddedStore:
+def copy_of(store: Store) -> Store:
     import pyoxigraph as ox
 
-    copy = EmbeddedStore()
+    copy = new_store()
     copy.bulk_load(ox.parse(store.dump_nquads(), format=ox.RdfFormat.N_QUADS))
     return copy
 
@@ -163,7 +177,7 @@ def signed_in(app, name: str = "tester", grants=TESTER_GRANTS):
 
 
 @pytest.fixture(scope="session")
-def testkit_app(testkit_store: EmbeddedStore):
+def testkit_app(testkit_store: Store):
     """The real app over a copy of the test kit store, for read-only HTTP tests."""
     from hmis_ld.api import create_app
 
@@ -186,7 +200,7 @@ def demo_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def demo_dump(demo_csv: Path) -> bytes:
-    store = EmbeddedStore()
+    store = new_store()
     import_csv(store, demo_csv, progress=False)
     return store.dump_nquads()
 
@@ -198,7 +212,7 @@ def writable(demo_dump: bytes):
 
     from hmis_ld.api import create_app
 
-    store = EmbeddedStore()
+    store = new_store()
     store.bulk_load(ox.parse(demo_dump, format=ox.RdfFormat.N_QUADS))
     app = create_app({"STORE": store, "TESTING": True})
     return signed_in(app), store

@@ -21,13 +21,13 @@ from collections.abc import Callable, Iterable
 import pyoxigraph as ox
 import pytest
 import schemathesis
+from backends import new_store
 from conftest import signed_in
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from hmis_ld.api import create_app
 from hmis_ld.api.crud import CRUD_TABLES, SCENARIO_LISTS, collection_paths
-from hmis_ld.store import EmbeddedStore
 
 PREFIX = "/api/v1"
 PROBLEM_JSON = "application/problem+json"
@@ -52,7 +52,7 @@ class Target:
         return self.app(environ, start_response)
 
 
-TARGET = Target(create_app({"STORE": EmbeddedStore(), "TESTING": True}))
+TARGET = Target(create_app({"STORE": new_store(), "TESTING": True}))
 AUTH: dict[str, str] = {}  # the fuzzing caller's Authorization header, set by the fixture
 # Keys of records that exist, by item path and by path parameter name, set by the fixture:
 # about half the generated requests to an item path use one, so reads, updates and
@@ -115,7 +115,7 @@ def _existing_keys(http) -> None:
 
 
 def _demo_app(demo_dump: bytes):
-    store = EmbeddedStore()
+    store = new_store()
     store.bulk_load(ox.parse(demo_dump, format=ox.RdfFormat.N_QUADS))
     return create_app({"STORE": store, "TESTING": True})
 

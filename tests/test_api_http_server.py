@@ -10,16 +10,16 @@ import urllib.request
 from pathlib import Path
 
 import pyoxigraph as ox
+from backends import new_store
 from conftest import signed_in
 from hud_files import read_rows
 from werkzeug.serving import make_server
 
 from hmis_ld.api import create_app
-from hmis_ld.store import EmbeddedStore
 
 
 def test_scenarios_over_real_http(demo_dump: bytes, demo_csv: Path) -> None:
-    store = EmbeddedStore()
+    store = new_store()
     store.bulk_load(ox.parse(demo_dump, format=ox.RdfFormat.N_QUADS))
     app = create_app({"STORE": store})
     auth = signed_in(app).environ_base["HTTP_AUTHORIZATION"]

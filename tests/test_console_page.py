@@ -8,10 +8,10 @@ from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 import pytest
+from backends import new_store
 
 from hmis_ld.api import create_app
 from hmis_ld.model import HMIS, MODEL
-from hmis_ld.store import EmbeddedStore
 
 
 class _References(HTMLParser):
@@ -32,7 +32,7 @@ class _References(HTMLParser):
 
 @pytest.fixture(scope="module")
 def client():
-    return create_app({"STORE": EmbeddedStore(), "TESTING": True}).test_client()
+    return create_app({"STORE": new_store(), "TESTING": True}).test_client()
 
 
 @pytest.fixture(scope="module")

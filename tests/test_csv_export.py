@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+from backends import new_store
 from hud_files import code_lists, read_rows, spec_columns
 
 from hmis_ld.csv.exporter import export_csv
@@ -68,7 +69,7 @@ def test_testkit_round_trips(testkit: Path, testkit_store: EmbeddedStore, shared
 
 def test_export_then_import_into_a_new_store_is_identical(testkit_store: EmbeddedStore, tmp_path: Path) -> None:
     export_csv(testkit_store, tmp_path / "out")
-    again = EmbeddedStore()
+    again = new_store()
     report = import_csv(again, tmp_path / "out", progress=False)
     assert not report.rejections
     export_csv(again, tmp_path / "out2", export_id="x")

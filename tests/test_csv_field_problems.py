@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from backends import new_store
 from hud_files import read_rows
 
 from hmis_ld.cli import main
@@ -87,11 +88,11 @@ def _active_until(store: EmbeddedStore, enrollment_id: str) -> set[str]:
 
 
 def _by_key(store: EmbeddedStore, table: str) -> dict[str, dict]:
-    return {str(r[MODEL.tables[table].key]): r for r in read_table(store, MODEL.tables[table])}
+    return {str(r[MODEL.tables[table].key]): r for r in read_table(store, MODEL.tables[table], EVERY_GRAPH)}
 
 
 def test_legacy_subsidy_codes_become_435_with_the_subsidy_type(legacy_export: dict) -> None:
-    store = EmbeddedStore()
+    store = new_store()
     report = import_csv(store, legacy_export["folder"], progress=False)
     assert not report.rejections
     exits = _by_key(store, "Exit")
@@ -114,7 +115,7 @@ def test_legacy_subsidy_codes_become_435_with_the_subsidy_type(legacy_export: di
 
 
 def test_strict_import_rejects_legacy_codes_as_before(legacy_export: dict) -> None:
-    store = EmbeddedStore()
+    store = new_store()
     report = import_csv(store, legacy_export["folder"], progress=False, strict=True)
     exits = _by_key(store, "Exit")
     rejected = {(p.line, p.column) for p in report.rejections if p.file == "Exit.csv"}

@@ -9,6 +9,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from backends import new_store
 from conftest import keyed_like, stale_documents, stale_on_parents
 from hud_files import read_rows, rows_with_bad_codes, spec_columns
 
@@ -52,7 +53,7 @@ def test_testkit_imports_every_row(testkit: Path, testkit_store: EmbeddedStore) 
 
 
 def test_testkit_report_names_each_field_problem(testkit: Path, shared: Path) -> None:
-    report = import_csv(EmbeddedStore(), testkit, progress=False)
+    report = import_csv(new_store(), testkit, progress=False)
     funders = read_rows(testkit / "Funder.csv")
     bad_funders = rows_with_bad_codes(shared, testkit, "Funder")
     assert bad_funders and not report.rejections
@@ -65,7 +66,7 @@ def test_testkit_report_names_each_field_problem(testkit: Path, shared: Path) ->
 
 
 def test_strict_import_rejects_each_row_with_a_bad_value(testkit: Path, shared: Path) -> None:
-    store = EmbeddedStore()
+    store = new_store()
     report = import_csv(store, testkit, progress=False, strict=True)
     bad_funders = rows_with_bad_codes(shared, testkit, "Funder")
     assert report.files["Funder.csv"].rejected == len(bad_funders) > 0
@@ -97,7 +98,7 @@ def test_zip_import_equals_folder_import(testkit: Path, tmp_path: Path, testkit_
 
 
 def _last_name(store: EmbeddedStore, personal_id: str) -> str:
-    clients = [c for c in read_table(store, MODEL.tables["Client"]) if c["PersonalID"] == personal_id]
+    clients = [c for c in read_table(store, MODEL.tables["Client"], EVERY_GRAPH) if c["PersonalID"] == personal_id]
     assert len(clients) == 1
     return str(clients[0]["LastName"])
 
@@ -109,7 +110,7 @@ def _last_name(store: EmbeddedStore, personal_id: str) -> str:
 def test_date_updated_decides_which_version_wins(cases: Path, second: str, expected: str | None) -> None:
     initial = read_rows(cases / "date_updated_initial" / "Client.csv")[0]
     incoming = read_rows(cases / second / "Client.csv")[0]
-    store = EmbeddedStore()
+    store = new_store()
     import_csv(store, cases / "date_updated_initial", progress=False)
     report = import_csv(store, cases / second, progress=False)
     if expected is None:
@@ -125,7 +126,7 @@ def test_date_updated_decides_which_version_wins(cases: Path, second: str, expec
 
 def test_duplicate_keys_are_reported_and_the_rest_loads(cases: Path) -> None:
     folder = cases / "duplicate_primary_keys"
-    store = EmbeddedStore()
+    store = new_store()
     report = import_csv(store, folder, progress=False)
     for file in ("Client", "Enrollment", "Funder", "Assessment"):
         rows = read_rows(folder / f"{file}.csv")
@@ -149,7 +150,7 @@ def test_bom_files_read_like_plain_files(cases: Path, tmp_path: Path) -> None:
     plain.mkdir()
     for f in folder.iterdir():
         plain.joinpath(f.name).write_bytes(f.read_bytes().removeprefix(b"\xef\xbb\xbf"))
-    with_bom = EmbeddedStore()
+    with_bom = new_store()
     report = import_csv(with_bom, folder, progress=False)
     without = keyed_like(with_bom)
     import_csv(without, plain, progress=False)
@@ -188,7 +189,7 @@ def _placeable(folder: Path) -> dict[str, dict[str, int]]:
 
 def test_bad_data_keeps_every_row_with_a_key_and_a_parent(cases: Path) -> None:
     folder = cases / "bad_data"
-    store = EmbeddedStore()
+    store = new_store()
     report = import_csv(store, folder, progress=False)
     placeable = _placeable(folder)
     for name in placeable:
@@ -229,7 +230,7 @@ def test_bad_data_keeps_every_row_with_a_key_and_a_parent(cases: Path) -> None:
 
 def test_bad_data_strict_rejects_each_row_with_a_bad_value(cases: Path) -> None:
     folder = cases / "bad_data"
-    store = EmbeddedStore()
+    store = new_store()
     report = import_csv(store, folder, progress=False, strict=True)
     client_rows = read_rows(folder / "Client.csv")
     rejected_lines = {p.line for p in report.rejections if p.file == "Client.csv"}
@@ -244,8 +245,8 @@ def test_bad_data_strict_rejects_each_row_with_a_bad_value(cases: Path) -> None:
 
 def test_validation_files_report_codes_outside_lists(cases: Path, shared: Path) -> None:
     folder = cases / "validation_files"
-    lenient = import_csv(EmbeddedStore(), folder, progress=False)
-    strict = import_csv(EmbeddedStore(), folder, progress=False, strict=True)
+    lenient = import_csv(new_store(), folder, progress=False)
+    strict = import_csv(new_store(), folder, progress=False, strict=True)
     for file in ("Client", "Enrollment", "Exit", "Services"):
         bad = {i + 2 for i in rows_with_bad_codes(shared, folder, file)}
         lines = {p.line for p in lenient.problems if p.file == f"{file}.csv" and "not a code" in p.reason}
@@ -259,7 +260,7 @@ def test_validation_files_report_codes_outside_lists(cases: Path, shared: Path) 
 
 def test_deleted_rows_are_kept_with_date_deleted(cases: Path) -> None:
     folder = cases / "enrollment_with_deletes_test_files"
-    store = EmbeddedStore()
+    store = new_store()
     import_csv(store, folder, progress=False)
     for file in ("Client", "Enrollment", "Services"):
         deleted = {r[MODEL.tables[file].key] for r in read_rows(folder / f"{file}.csv") if r["DateDeleted"]}
@@ -272,7 +273,7 @@ def test_a_reimport_that_deletes_changes_and_moves_exits_keeps_when_enrollments_
         demo_csv: Path, tmp_path: Path) -> None:
     """Scenario 9 looks enrollments up by when they may be active, which their Exit decides: a
     re-import must rewrite it for the enrollment an Exit leaves as well as the one it joins."""
-    store = EmbeddedStore()
+    store = new_store()
     import_csv(store, demo_csv, progress=False)
     exits = read_rows(demo_csv / "Exit.csv")
     exited = {r["EnrollmentID"] for r in exits}
@@ -303,7 +304,7 @@ def test_missing_parent_is_rejected_but_siblings_load(testkit: Path, tmp_path: P
     kept = [line for line in rows if not line.startswith(dropped + ",")]
     assert len(kept) == len(rows) - 1
     (folder / "Enrollment.csv").write_text("\n".join(kept) + "\n", encoding="utf-8")
-    store = EmbeddedStore()
+    store = new_store()
     report = import_csv(store, folder, progress=False)
     orphans = [r for r in read_rows(testkit / "Services.csv") if r["EnrollmentID"] == dropped]
     problems = [p for p in report.rejections if p.file == "Services.csv"]

@@ -6,15 +6,16 @@ import ast
 from pathlib import Path
 
 import pytest
+from backends import new_store
 
-from hmis_ld.store import EVERY_GRAPH, EmbeddedStore
+from hmis_ld.store import EVERY_GRAPH
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "hmis_ld"
 READS = {"select", "ask", "construct"}
 
 
 def test_a_read_without_a_dataset_raises() -> None:
-    store = EmbeddedStore()
+    store = new_store()
     for read in (store.select, store.ask, store.construct):
         with pytest.raises(TypeError):
             read("ASK { ?s ?p ?o }")  # type: ignore[call-arg]

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 
 import pyoxigraph as ox
 import pytest
+from backends import new_store
 from conftest import signed_in
 from werkzeug.serving import make_server
 
@@ -35,7 +36,7 @@ SERVER_FIELDS = ("ServicesID", "DateCreated", "DateUpdated", "UserID", "DateDele
 
 
 def _store(demo_dump: bytes) -> EmbeddedStore:
-    store = EmbeddedStore()
+    store = new_store()
     store.bulk_load(ox.parse(demo_dump, format=ox.RdfFormat.N_QUADS))
     return store
 
@@ -372,7 +373,7 @@ def _token_request(client, name: str, secret: str, address: str = "127.0.0.1"):
 
 
 def test_failed_token_requests_are_throttled_per_client_id_with_retry_after() -> None:
-    app = create_app({"STORE": EmbeddedStore(), "TESTING": True, "AUTH_THROTTLE_CLIENT": "3 per minute",
+    app = create_app({"STORE": new_store(), "TESTING": True, "AUTH_THROTTLE_CLIENT": "3 per minute",
                       "AUTH_THROTTLE_ADDRESS": "100 per minute"})
     accounts = Accounts(app.extensions["hmis_ld"].store)
     secret, other_secret = accounts.add("victim"), accounts.add("bystander")
@@ -391,7 +392,7 @@ def test_failed_token_requests_are_throttled_per_client_id_with_retry_after() ->
 
 
 def test_failed_token_requests_are_throttled_per_address() -> None:
-    app = create_app({"STORE": EmbeddedStore(), "TESTING": True, "AUTH_THROTTLE_CLIENT": "100 per minute",
+    app = create_app({"STORE": new_store(), "TESTING": True, "AUTH_THROTTLE_CLIENT": "100 per minute",
                       "AUTH_THROTTLE_ADDRESS": "4 per minute"})
     secret = Accounts(app.extensions["hmis_ld"].store).add("someone")
     client = app.test_client()
@@ -403,7 +404,7 @@ def test_failed_token_requests_are_throttled_per_address() -> None:
 
 
 def test_successful_token_requests_are_not_throttled() -> None:
-    app = create_app({"STORE": EmbeddedStore(), "TESTING": True, "AUTH_THROTTLE_CLIENT": "2 per minute",
+    app = create_app({"STORE": new_store(), "TESTING": True, "AUTH_THROTTLE_CLIENT": "2 per minute",
                       "AUTH_THROTTLE_ADDRESS": "2 per minute"})
     secret = Accounts(app.extensions["hmis_ld"].store).add("busy")
     client = app.test_client()

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from backends import new_store
 from conftest import signed_in, stale_documents, stale_on_parents
 from hud_files import read_rows
 
 from hmis_ld.api import create_app
-from hmis_ld.store import EmbeddedStore
 
 NEW_PERSON = {"FirstName": "Marguerite", "LastName": "Okonkwo-Reyes", "NameDataQuality": 1, "SSN": "412553817",
               "SSNDataQuality": 1, "DOB": "1981-04-17", "DOBDataQuality": 1, "AmIndAKNative": 0, "Asian": 0,
@@ -21,7 +21,7 @@ NEW_PERSON = {"FirstName": "Marguerite", "LastName": "Okonkwo-Reyes", "NameDataQ
 
 @pytest.fixture
 def app(demo_dump: bytes):
-    store = EmbeddedStore()
+    store = new_store()
     store.bulk_load(ox.parse(demo_dump, format=ox.RdfFormat.N_QUADS))
     return create_app({"STORE": store, "TESTING": True})
 

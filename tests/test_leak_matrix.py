@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 import pytest
+from backends import new_store
 from conftest import copy_of, signed_in
 
 from hmis_ld.api import create_app
@@ -157,7 +158,7 @@ def test_client_ids_cannot_be_computed_from_public_facts(world: World) -> None:
     for r in rows:
         for digest in (hashlib.sha1, hashlib.sha256, hashlib.md5):
             assert digest(r["s"].value.encode()).hexdigest()[:20] != r["id"].value
-    other = EmbeddedStore()
+    other = new_store()
     other.bulk_load(ox.parse(world.store.dump_nquads().replace(b"clientIdKey", b"oldClientIdKey"),
                              format=ox.RdfFormat.N_QUADS))
     from hmis_ld.model.derived import client_id

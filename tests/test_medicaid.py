@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from backends import new_store
 from conftest import signed_in
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.claim import Claim
@@ -21,7 +22,6 @@ from hmis_ld.authz import SYSTEM, Access
 from hmis_ld.csv.importer import import_csv
 from hmis_ld.model import iris
 from hmis_ld.service.coverage import KINDS, coverage_periods
-from hmis_ld.store import EmbeddedStore
 
 MARCH = {"from": "2026-03-01", "to": "2026-03-31"}
 BILLING = ("all:read", "payment")
@@ -29,7 +29,7 @@ BILLING = ("all:read", "payment")
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory):
-    store = EmbeddedStore()
+    store = new_store()
     import_csv(store, write_export(tmp_path_factory.mktemp("medicaid")), progress=False)
     return create_app({"STORE": store, "TESTING": True})
 

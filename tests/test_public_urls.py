@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from backends import new_store
 from conftest import signed_in
 from hud_files import read_rows
 
@@ -19,7 +20,6 @@ from hmis_ld.api import create_app
 from hmis_ld.api.crud import collection_paths
 from hmis_ld.api.origin import BadSetting
 from hmis_ld.model import MODEL
-from hmis_ld.store import EmbeddedStore
 
 PROJECT = MODEL.tables["Project"]
 SET_BY_SERVER = {"DateCreated", "DateUpdated", "UserID", "DateDeleted", "ExportID"}
@@ -31,7 +31,7 @@ HOSTILE = {"Host": "evil.example", "X-Forwarded-Host": "evil.example", "X-Forwar
 
 
 def _app(demo_dump: bytes, **config: object):
-    store = EmbeddedStore()
+    store = new_store()
     store.bulk_load(ox.parse(demo_dump, format=ox.RdfFormat.N_QUADS))
     app = create_app({"STORE": store, "TESTING": True, **config})
     return signed_in(app)
@@ -92,12 +92,12 @@ def test_a_public_url_wins_over_trusted_proxies(demo_dump: bytes, demo_csv: Path
 def test_settings_come_from_the_environment_and_bad_ones_stop_the_start(monkeypatch, demo_dump: bytes) -> None:
     monkeypatch.setenv("HMIS_LD_PUBLIC_URL", "https://from-env.example")
     monkeypatch.setenv("HMIS_LD_TRUSTED_PROXIES", "2")
-    app = create_app({"STORE": EmbeddedStore(), "TESTING": True})
+    app = create_app({"STORE": new_store(), "TESTING": True})
     assert app.test_client().get("/api/v1/").get_json()["api"] == "https://from-env.example/api/v1/"
     for bad in ({"PUBLIC_URL": "hmis.example.org"}, {"PUBLIC_URL": "ftp://x.example"},
                 {"PUBLIC_URL": "https://x.example/?q=1"}, {"TRUSTED_PROXIES": "yes"}, {"TRUSTED_PROXIES": -1}):
         with pytest.raises(BadSetting):
-            create_app({"STORE": EmbeddedStore(), "TESTING": True, **bad})
+            create_app({"STORE": new_store(), "TESTING": True, **bad})
 
 
 def test_over_real_http_a_forged_host_is_not_echoed(demo_dump: bytes, demo_csv: Path) -> None:
@@ -122,7 +122,7 @@ def test_over_real_http_a_forged_host_is_not_echoed(demo_dump: bytes, demo_csv: 
 
 
 def test_the_front_door_answers_without_a_token(demo_dump: bytes) -> None:
-    app = create_app({"STORE": EmbeddedStore(), "TESTING": True})
+    app = create_app({"STORE": new_store(), "TESTING": True})
     anonymous = app.test_client()
     for path in ("/", "/api/v1/", "/api/v1"):
         response = anonymous.get(path)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import rdflib
+from backends import new_store
 from conftest import signed_in
 from hud_files import read_rows
 from pyld import jsonld
@@ -27,9 +28,8 @@ def demo_http(demo_dump: bytes):
     import pyoxigraph as ox
 
     from hmis_ld.api import create_app
-    from hmis_ld.store import EmbeddedStore
 
-    store = EmbeddedStore()
+    store = new_store()
     store.bulk_load(ox.parse(demo_dump, format=ox.RdfFormat.N_QUADS))
     return signed_in(create_app({"STORE": store, "TESTING": True}))
 

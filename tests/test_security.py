@@ -15,6 +15,7 @@ from typing import ClassVar
 
 import pyoxigraph as ox
 import pytest
+from backends import new_store
 from conftest import signed_in
 from hud_files import read_rows
 from joserfc import jwt
@@ -23,7 +24,6 @@ from joserfc.jwk import ECKey, RSAKey
 from hmis_ld.api import create_app
 from hmis_ld.authz.accounts import Accounts
 from hmis_ld.authz.tokens import Issuer
-from hmis_ld.store import EmbeddedStore
 
 
 class Demo:
@@ -55,7 +55,7 @@ def demo(demo_csv: Path) -> Demo:
 
 @pytest.fixture
 def app(demo_dump: bytes):
-    store = EmbeddedStore()
+    store = new_store()
     store.bulk_load(ox.parse(demo_dump, format=ox.RdfFormat.N_QUADS))
     return create_app({"STORE": store, "TESTING": True})
 
@@ -160,7 +160,7 @@ def test_revoking_a_grant_takes_effect_on_live_tokens(app, demo: Demo) -> None:
 
 def test_http_basic_only_when_enabled(demo_dump: bytes) -> None:
     for enabled in (False, True):
-        store = EmbeddedStore()
+        store = new_store()
         store.bulk_load(ox.parse(demo_dump, format=ox.RdfFormat.N_QUADS))
         app = create_app({"STORE": store, "TESTING": True, "AUTH_BASIC": enabled})
         secret = Accounts(store).add("hud-client")
@@ -191,7 +191,7 @@ def test_external_identity_provider_tokens_via_jwks(demo_dump: bytes) -> None:
     server = HTTPServer(("127.0.0.1", 0), _Jwks)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        store = EmbeddedStore()
+        store = new_store()
         store.bulk_load(ox.parse(demo_dump, format=ox.RdfFormat.N_QUADS))
         app = create_app({"STORE": store, "TESTING": True,
                           "AUTH_EXTERNAL_JWKS_URL": f"http://127.0.0.1:{server.server_port}/jwks",

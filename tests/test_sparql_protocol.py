@@ -17,6 +17,7 @@ import xml.etree.ElementTree as ET
 import pyoxigraph as ox
 import pytest
 import rdflib
+from backends import new_store
 from conftest import signed_in
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, JSONLD, N3, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
@@ -25,7 +26,6 @@ from werkzeug.serving import make_server
 from hmis_ld.api import create_app
 from hmis_ld.model import iris
 from hmis_ld.service.sparql_examples import examples
-from hmis_ld.store import EmbeddedStore
 
 HMIS = "urn:hud:hmis:owl#"
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
@@ -34,7 +34,7 @@ MISSING = "urn:hmis-ld:graph:project:local:no-such-project"
 
 
 def _app(demo_dump: bytes, **config: object):
-    store = EmbeddedStore()
+    store = new_store()
     store.bulk_load(ox.parse(demo_dump, format=ox.RdfFormat.N_QUADS))
     return create_app({"STORE": store, "TESTING": True, **config})
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from backends import new_store
 from rdflib import Graph, Namespace
 
 from hmis_ld import clock
@@ -107,7 +108,7 @@ def validator() -> RecordValidator:
 @pytest.fixture
 def store() -> EmbeddedStore:
     """The parents a client-level record names: organization, project, client, enrollment."""
-    store = EmbeddedStore()
+    store = new_store()
     store.extend(quads("Organization", organization(), iris.DIRECTORY))
     store.extend(quads("Project", project(), iris.DIRECTORY))
     store.extend(quads("Client", client()))

@@ -14,7 +14,7 @@ from pathlib import Path
 from hmis_ld.authz import grants
 from hmis_ld.authz.tokens import Issuer
 from hmis_ld.serving import Settings
-from hmis_ld.store import STORE_ENV, Store, open_store, store_path
+from hmis_ld.store import STORE_ENV, STORE_URL_ENV, Store, open_store, store_path
 from hmis_ld.store.held import StoreHeld
 
 DEMO_CLIENTS = 500
@@ -22,6 +22,8 @@ DEMO_CLIENTS = 500
 
 def _store_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--store", metavar="PATH", help=f"store folder (default: ${STORE_ENV} or ./hmis-ld-store)")
+    parser.add_argument("--store-url", metavar="URL",
+                        help=f"a SPARQL 1.1 engine's URL instead of a folder (default: ${STORE_URL_ENV})")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -93,6 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if getattr(args, "store_url", None):
+        os.environ[STORE_URL_ENV] = args.store_url  # open_store() reads it, in every command
     commands = {"serve": _serve, "import-csv": _import, "export-csv": _export, "demo": _demo, "users": _users,
                 "persons": _persons, "token": _token, "upgrade": _upgrade}
     try:

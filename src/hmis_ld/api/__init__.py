@@ -109,7 +109,8 @@ def _store(config: Mapping[str, object]) -> Store:
     if isinstance(given, Store):
         return given
     path = config.get("STORE_PATH") or (str(given) if given not in (None, "") else None)
-    return open_store(store_path(str(path) if path else None))
+    url = config.get("STORE_URL")  # a SPARQL engine's URL (HMIS_LD_STORE_URL): store.remote
+    return open_store(store_path(str(path) if path else None), str(url) if url else None)
 
 
 class OutdatedStore(RuntimeError):

@@ -64,15 +64,20 @@ class VerifiedTokens:
 
 
 def signing_key(store: Store) -> ECKey:
-    """This server's key, made on first use and kept in the accounts graph."""
-    rows = list(store.select(f"SELECT ?k WHERE {{ GRAPH <{iris.ACCOUNTS}> {{ <{iris.ACCOUNTS}> <{SIGNING_KEY}> ?k }} }}",
-                      graphs=[iris.ACCOUNTS]))
-    if rows:
-        return ECKey.import_key(json.loads(rows[0]["k"].value))
-    key = ECKey.generate_key("P-256", parameters={"use": "sig", "alg": ALGORITHM}, auto_kid=True)
-    graph = ox.NamedNode(iris.ACCOUNTS)
-    store.extend([ox.Quad(graph, ox.NamedNode(SIGNING_KEY), ox.Literal(json.dumps(key.as_dict(private=True))), graph)])
-    return key
+    """This server's key, made on first use and kept in the accounts graph; made under the
+    store's lock, so processes that start at once on a shared store make one key."""
+    read = f"SELECT ?k WHERE {{ GRAPH <{iris.ACCOUNTS}> {{ <{iris.ACCOUNTS}> <{SIGNING_KEY}> ?k }} }}"
+    rows = list(store.select(read, graphs=[iris.ACCOUNTS]))
+    if not rows:
+        with store.lock("signing-key"):
+            rows = list(store.select(read, graphs=[iris.ACCOUNTS]))
+            if not rows:
+                key = ECKey.generate_key("P-256", parameters={"use": "sig", "alg": ALGORITHM}, auto_kid=True)
+                graph = ox.NamedNode(iris.ACCOUNTS)
+                store.extend([ox.Quad(graph, ox.NamedNode(SIGNING_KEY),
+                                      ox.Literal(json.dumps(key.as_dict(private=True))), graph)])
+                return key
+    return ECKey.import_key(json.loads(rows[0]["k"].value))
 
 
 @dataclass

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import math
-import threading
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -54,7 +53,6 @@ class Deduplicator:
         self.store = writer.store
         self.identity = identity
         self.config = config or self._calibrated()
-        self._intake = threading.Lock()  # check-and-create is one step (one process per embedded store)
 
     def _calibrated(self) -> MatchConfig:
         """The prior odds that two records are one person fall as the store grows: about one
@@ -85,7 +83,7 @@ class Deduplicator:
 
     def create(self, body: object, access: Access, *, owner_project: str | None) -> Intake:
         incoming = parse_body(CLIENT, body, partial=False)
-        with self._intake:
+        with self.store.lock("intake"):  # check-and-create is one step, in every process sharing the store
             matches = self.match(incoming, access)
             best = matches[0] if matches else None
             if best is not None and best.grade == "certain" and best.personal_id:

@@ -68,7 +68,8 @@ class RecordWriter:
 
     def update(self, table: Table, key: str, body: object, access: Access, *, if_match: str | None = None
                ) -> tuple[RecordView, list[Finding]]:
-        return self.update_view(read_record(self.store, table, key, access), body, access, if_match=if_match)
+        with self.store.lock(_record_lock(table, key)):  # If-Match is checked and the write made as one step
+            return self.update_view(read_record(self.store, table, key, access), body, access, if_match=if_match)
 
     def update_view(self, view: RecordView, body: object, access: Access, *, if_match: str | None = None
                     ) -> tuple[RecordView, list[Finding]]:
@@ -90,10 +91,11 @@ class RecordWriter:
         return self._rewrite(view, {**values, **_stamp(table, access, clock.now())}, access, "update")
 
     def delete(self, table: Table, key: str, access: Access, *, if_match: str | None = None) -> None:
-        view = read_record(self.store, table, key, access)
-        _check_precondition(view, if_match)
-        now = clock.now()
-        self._rewrite(view, {"DateDeleted": now, **_stamp(table, access, now)}, access, "delete")
+        with self.store.lock(_record_lock(table, key)):
+            view = read_record(self.store, table, key, access)
+            _check_precondition(view, if_match)
+            now = clock.now()
+            self._rewrite(view, {"DateDeleted": now, **_stamp(table, access, now)}, access, "delete")
 
     def _rewrite(self, view: RecordView, changes: Mapping[str, Value | None], access: Access, operation: str
                  ) -> tuple[RecordView, list[Finding]]:
@@ -175,6 +177,11 @@ class RecordWriter:
         placement = Placement(self.source, graph, self.client_key)
         return [*record_quads(CLIENT, self._whole(client, access), placement),
                 person_link_quad(placement, personal_id)]
+
+
+def _record_lock(table: Table, key: str) -> str:
+    """The store lock of a record's read-check-write: processes sharing the store take turns."""
+    return f"record:{table.name}:{key}"
 
 
 def _check_precondition(view: RecordView, if_match: str | None) -> None:

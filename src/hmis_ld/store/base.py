@@ -9,8 +9,10 @@ is a TypeError, never a read of everything.
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 
 import pyoxigraph as ox
 
@@ -98,3 +100,15 @@ class Store(ABC):
 
     def close(self) -> None:
         """Release the store (flushes the embedded database)."""
+
+    def lock(self, name: str) -> AbstractContextManager[None]:
+        """Hold the lock `name` against every other writer of this store: read-check-write
+        steps (a person's intake, an If-Match update) run under it. This default is the
+        process's own, right for a store that one process alone opens (an embedded one); a
+        store that processes share keeps its locks in itself. One re-entrant lock serves
+        every name here: the steps it guards take milliseconds, and nesting cannot deadlock."""
+        with _CREATING:
+            return self.__dict__.setdefault("_process_lock", threading.RLock())
+
+
+_CREATING = threading.Lock()
