@@ -27,6 +27,7 @@ from hmis_ld.api import (
 from hmis_ld.api.console import bp as console_blueprint
 from hmis_ld.api.billing import blp as billing_blueprint
 from hmis_ld.api.context import EXTENSION, Services
+from hmis_ld.api.fhir import blp as fhir_blueprint
 from hmis_ld.authz.tokens import ExternalProvider
 from hmis_ld.model import iris
 from hmis_ld.model.jsonld import CONTEXT_PATH, context
@@ -80,6 +81,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     for blueprint in (hud.blp, crud.blp, identity.blp, auth.blp, trail.blp, sparql.blp,
                       billing_blueprint, published.blp, resolve.blp):
         api.register_blueprint(blueprint)
+    app.register_blueprint(fhir_blueprint)  # FHIR R4 facade: described by /fhir/metadata, not the OpenAPI
     problems.register(app)
     sparql.install(app)  # its limits and CORS, before authentication: a preflight has no token
     auth.register(app, issuer=str(app.config["AUTH_ISSUER"]), audience=str(app.config["AUTH_AUDIENCE"]),

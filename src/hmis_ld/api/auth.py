@@ -30,7 +30,7 @@ from hmis_ld.authz import Access, resolve
 from hmis_ld.authz.accounts import AccountError, Accounts
 from hmis_ld.authz.tokens import LIFETIME, ExternalProvider, Issuer, TokenError, VerifiedTokens
 
-PUBLIC = re.compile(r"^/api/v1(/?|/(openapi\.json|docs(/.*)?|context\.jsonld|ontology|shapes|oauth/(token|jwks\.json)))$")
+PUBLIC = re.compile(r"^/api/v1(/?|/(openapi\.json|docs(/.*)?|context\.jsonld|ontology|shapes|oauth/(token|jwks\.json)))$|^/fhir/metadata$")
 ACTING_USER = "X-Acting-User"
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="OAuth 2.0 tokens and user management")
@@ -145,7 +145,7 @@ def register(app: Flask, *, issuer: str, audience: str, external: ExternalProvid
 
     @app.before_request
     def _authenticate() -> Response | None:
-        if PUBLIC.match(request.path) or not request.path.startswith("/api/"):
+        if PUBLIC.match(request.path) or not request.path.startswith(("/api/", "/fhir/")):
             return None
         access = authenticator().access_for(request.headers.get("Authorization", ""))
         if access is None:
