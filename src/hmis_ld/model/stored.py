@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from hmis_ld.model.inference import OPEN_ENROLLMENT
 from hmis_ld.model.schema import HMIS, MODEL, RDF_TYPE, Table
 from hmis_ld.store import EVERY_GRAPH, Store
 
@@ -46,7 +47,8 @@ def existing_records(store: Store, table: Table, keys: Sequence[str]) -> dict[st
 def load_records(store: Store, subjects: Sequence[str]) -> dict[str, list[ox.Quad]]:
     """Every quad that belongs to each record: its own, HUD's parent -> child link to it, and
     the fields it restates on its parent (a restated value shared with a sibling counts for
-    both)."""
+    both). Not an enrollment's OpenEnrollment type: a fact of two records, which the refresh after
+    each write maintains (model.activity), like its activeUntil."""
     if not subjects:
         return {}
     ownership = MODEL.ownership
@@ -55,7 +57,7 @@ def load_records(store: Store, subjects: Sequence[str]) -> dict[str, list[ox.Qua
     skipped = ", ".join(f"<{p}>" for p in sorted(ownership.not_own))
     sparql = (
         f"SELECT ?r ?s ?p ?o ?g WHERE {{ VALUES ?r {{ {values} }} "
-        f"{{ GRAPH ?g {{ ?r ?p ?o }} FILTER(?p NOT IN ({skipped})) BIND(?r AS ?s) }} UNION "
+        f"{{ GRAPH ?g {{ ?r ?p ?o }} FILTER(?p NOT IN ({skipped}) && ?o != <{OPEN_ENROLLMENT}>) BIND(?r AS ?s) }} UNION "
         f"{{ VALUES ?p {{ {inbound} }} GRAPH ?g {{ ?s ?p ?r }} BIND(?r AS ?o) }} }}"
     )
     out: dict[str, list[ox.Quad]] = defaultdict(list)
