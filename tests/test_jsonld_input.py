@@ -111,3 +111,11 @@ def test_a_remote_context_is_refused_without_any_fetch(writable, project) -> Non
     assert 400 <= response.status_code < 500 and response.mimetype == "application/problem+json"
     assert url in response.get_data(as_text=True)
     assert store.dump_nquads() == before
+
+
+def test_a_body_without_a_context_is_read_with_ours(writable, project) -> None:
+    http, _ = writable
+    body = {"@type": "hmis:Project", "ProjectName": "Named without a context"}
+    patched = http.patch(f"/api/v1/projects/{project['ProjectID']}", json=body, headers={"Content-Type": LD})
+    assert patched.status_code == 200, patched.get_json()
+    assert http.get(f"/api/v1/projects/{project['ProjectID']}").get_json()["ProjectName"] == "Named without a context"

@@ -1,6 +1,6 @@
 """Request bodies as the plain JSON objects the services take, whatever valid JSON-LD form a
 client sends them in (Content-Type application/ld+json): compacted with our context, with
-another context (inline, or ours by URL), or expanded.
+another context (inline, or ours by URL), or expanded. A body without @context is read with ours.
 
 pyld expands the body, then each of its IRIs is mapped back to our field names. Compacting
 with our context instead would keep native JSON numbers under compact IRIs (a term typed
@@ -44,7 +44,7 @@ def normalize(table: Table, body: object, own_context: str) -> dict[str, object]
         raise _malformed("the body must be one JSON-LD node object")
     refused: list[str] = []
     document = {k: ({"@value": _NULL} if v is None and not k.startswith("@") else v) for k, v in body.items()}
-    given = document.get("@context")
+    given = document.get("@context", context()["@context"])  # no context: our terms, as in JSON
     document["@context"] = [{"@vocab": UNMAPPED}, *(given if isinstance(given, list) else
                                                      [] if given is None else [given])]
     try:
