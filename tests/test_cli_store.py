@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -43,7 +44,7 @@ def _serving(args: list[str], cwd: Path, env: dict[str, str]) -> Iterator[tuple[
     """`hmis-ld serve ARGS` on a free port, once it answers; stopped afterwards."""
     port = _free_port()
     server = subprocess.Popen([*HMIS_LD, "serve", "--port", str(port), *args], cwd=cwd, env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -62,8 +63,8 @@ def _serving(args: list[str], cwd: Path, env: dict[str, str]) -> Iterator[tuple[
         server.terminate()
         try:
             server.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        except subprocess.TimeoutExpired:  # the worker too, or it keeps the pipes open
+            os.killpg(server.pid, signal.SIGKILL)
             server.communicate()
 
 

@@ -249,3 +249,24 @@ def test_link_moves_one_record_with_its_history_to_another_person(admin, demo_cs
     moved = {e["EnrollmentID"] for e in admin.get(f"/api/v1/client/{target}/enrollments").get_json()["enrollments"]}
     assert moved == {e["EnrollmentID"] for e in read_rows(demo_csv / "Enrollment.csv") if e["PersonalID"] == b}
     assert [h["operation"] for h in admin.get(f"/api/v1/persons/{target}").get_json()["history"]] == ["link"]
+
+
+def test_a_merged_persons_record_keeps_its_iri_and_client_id_through_updates(admin, demo_csv: Path) -> None:
+    """After a merge, two records of the person may sit in one project's graph; updating the one
+    that came from the merged person rewrites it in place: it neither lands on the survivor's
+    record nor changes its durable ClientID."""
+    by_project: dict[str, list[str]] = {}
+    for e in read_rows(demo_csv / "Enrollment.csv"):
+        by_project.setdefault(e["ProjectID"], []).append(e["PersonalID"])
+    a, b = next(sorted(set(people))[:2] for people in by_project.values() if len(set(people)) >= 2)
+    assert admin.post("/api/v1/persons/merge", json={"survivor": a, "merged": b}).status_code == 200
+    before = admin.get(f"/api/v1/persons/{a}").get_json()["ClientIDs"]
+    originals = {c: admin.get(f"/api/v1/clientrecords/{c}").get_json() for c in before}
+    for client_id, record in originals.items():
+        patched = admin.patch(f"/api/v1/clientrecords/{client_id}", json={"NameSuffix": "IV"})
+        assert patched.status_code == 200 and patched.get_json()["ClientID"] == client_id
+        assert patched.get_json()["FirstName"] == record["FirstName"]
+    assert admin.get(f"/api/v1/persons/{a}").get_json()["ClientIDs"] == before
+    for client_id, record in originals.items():
+        now = admin.get(f"/api/v1/clientrecords/{client_id}").get_json()
+        assert (now["FirstName"], now["NameSuffix"]) == (record["FirstName"], "IV")

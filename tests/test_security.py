@@ -260,13 +260,12 @@ def test_sparql_cannot_count_ask_or_reach_hidden_graphs(app, demo: Demo) -> None
     assert ask(f'ASK {{ ?c <{hmis}SSN> "{hidden["SSN"]}" }}')["boolean"] is False
     assert ask(f'ASK {{ GRAPH ?g {{ ?c <{hmis}PersonalID> "{demo.hidden}" }} }}')["boolean"] is False
     hidden_graph = f"urn:hmis-ld:graph:project:local:{demo.hidden_enrollment['ProjectID']}"
-    for graph in (hidden_graph, "urn:hmis-ld:graph:project:local:no-such-project"):
-        for clause in ("FROM", "FROM NAMED"):
-            refused = client.post("/api/v1/sparql", data=f"SELECT (COUNT(*) AS ?n) {clause} <{graph}> "
-                                  "WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }",
-                                  content_type="application/sparql-query")
-            assert refused.status_code == 400
-            assert refused.get_json()["errors"][0]["message"] == "FROM and FROM NAMED may only name your graphs"
+    for clause in ("FROM", "FROM NAMED"):  # a hidden graph counts exactly like one that does not exist
+        counts = [ask(f"SELECT (COUNT(*) AS ?n) {clause} <{graph}> "
+                      "WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }")["results"]["bindings"]
+                  for graph in (hidden_graph, "urn:hmis-ld:graph:project:local:no-such-project")]
+        assert counts[0] == counts[1] == [{"n": {"type": "literal", "value": "0",
+                                                  "datatype": "http://www.w3.org/2001/XMLSchema#integer"}}]
     own = f"urn:hmis-ld:graph:project:local:{demo.project}"
     assert ask(f"ASK FROM <{own}> {{ ?s ?p ?o }}")["boolean"] is True
     graphs = {b["g"]["value"] for b in ask("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")["results"]["bindings"]}
@@ -275,8 +274,7 @@ def test_sparql_cannot_count_ask_or_reach_hidden_graphs(app, demo: Demo) -> None
     assert own in graphs and not any(g.endswith(":pii") for g in graphs)
     visible = demo.clients[demo.client]
     assert ask(f'ASK {{ GRAPH ?g {{ ?c <{hmis}SSN> "{visible["SSN"]}" }} }}')["boolean"] is False
-    assert client.post("/api/v1/sparql", data=f"ASK FROM <{own}:pii> {{ ?s ?p ?o }}",
-                       content_type="application/sparql-query").status_code == 400
+    assert ask(f"ASK FROM <{own}:pii> {{ ?s ?p ?o }}")["boolean"] is False
     people = ask(f"SELECT DISTINCT ?pid WHERE {{ ?p <{hmis}hasProjectEnrollment>/<{hmis}PersonalID> ?pid }}")
     assert {b["pid"]["value"] for b in people["results"]["bindings"]} <= demo.visible
     clients = ask(f"SELECT (COUNT(DISTINCT ?pid) AS ?n) WHERE {{ ?c a <{hmis}Client> ; <{hmis}PersonalID> ?pid }}")

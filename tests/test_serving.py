@@ -99,7 +99,7 @@ def _serve(folder: Path, port: int, log: Path) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HMIS_LD_")}
     env["HMIS_LD_REQUEST_LOG"] = str(log)
     server = subprocess.Popen([sys.executable, "-m", "hmis_ld.cli", "serve", "--store", str(folder), "--port",
-                               str(port), "--threads", "2", "--graceful-timeout", "20"],
+                               str(port), "--threads", "2", "--graceful-timeout", "5"],
                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while True:

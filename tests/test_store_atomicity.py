@@ -12,7 +12,7 @@ from pathlib import Path
 
 from hmis_ld.csv.exporter import read_table
 from hmis_ld.model import MODEL
-from hmis_ld.store import EmbeddedStore
+from hmis_ld.store import EVERY_GRAPH, EmbeddedStore
 
 WRITER = textwrap.dedent(
     """
@@ -52,7 +52,7 @@ def test_killed_writer_leaves_whole_records(tmp_path: Path) -> None:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         store = EmbeddedStore(path)
-        clients = read_table(store, MODEL.tables["Client"])
+        clients = read_table(store, MODEL.tables["Client"], EVERY_GRAPH)
         store.close()
         assert len(clients) == 300
         versions = {c[f] for c in clients for f in ("FirstName", "MiddleName", "LastName", "NameSuffix",

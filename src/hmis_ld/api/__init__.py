@@ -24,8 +24,8 @@ from hmis_ld.api import (
     sparql,
     trail,
 )
-from hmis_ld.api.console import bp as console_blueprint
 from hmis_ld.api.billing import blp as billing_blueprint
+from hmis_ld.api.console import bp as console_blueprint
 from hmis_ld.api.context import EXTENSION, Services
 from hmis_ld.api.fhir import blp as fhir_blueprint
 from hmis_ld.authz.tokens import ExternalProvider
@@ -78,8 +78,8 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     api = Api(app, spec_kwargs={"info": {"description": "HUD's draft HMIS API over the FY2026 HMIS Logic Model"}})
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
     api.spec.components.security_scheme("basicAuth", {"type": "http", "scheme": "basic"})
-    for blueprint in (hud.blp, crud.blp, identity.blp, auth.blp, trail.blp, sparql.blp,
-                      billing_blueprint, published.blp, resolve.blp):
+    for blueprint in (hud.blp, crud.blp, identity.blp, auth.blp, trail.blp, sparql.blp, published.blp, resolve.blp,
+                      billing_blueprint):
         api.register_blueprint(blueprint)
     app.register_blueprint(fhir_blueprint)  # FHIR R4 facade: described by /fhir/metadata, not the OpenAPI
     problems.register(app)

@@ -132,8 +132,9 @@ def client_record(ClientID: str) -> Response:
          requestBody={"content": {"application/json": {"schema": patch_schema(CLIENT)}}})
 def client_record_update(ClientID: str) -> Response:
     view, client_id = read_client_record(services().identity, ClientID, current_access())
-    updated, warnings = services().writer.update_view(view, request_body(CLIENT), current_access(),
-                                                      if_match=request.headers.get("If-Match"))
+    _, warnings = services().writer.update_view(view, request_body(CLIENT), current_access(),
+                                                if_match=request.headers.get("If-Match"))
+    updated, client_id = read_client_record(services().identity, client_id, current_access())  # this record, not the person's newest
     extra: dict[str, object] = {"ClientID": client_id}
     if warnings:
         extra["warnings"] = [w.__dict__ for w in warnings]

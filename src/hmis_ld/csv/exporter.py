@@ -26,7 +26,7 @@ from hmis_ld.store import EVERY_GRAPH, Dataset, Row, Store
 Record = dict[str, Value]
 
 
-def read_table(store: Store, table: Table, graphs: Dataset = EVERY_GRAPH, *,
+def read_table(store: Store, table: Table, graphs: Dataset, *,
                personal_id: str | None = None) -> list[Record]:
     """Every record of a table visible in `graphs`, one per key, sorted by key; only one
     person's if `personal_id` is given and the table has a PersonalID. Records come from their
@@ -95,6 +95,7 @@ def export_csv(store: Store, outdir: str | Path, *, export_id: str | None = None
     export_id = export_id or now.strftime("%Y%m%d%H%M%S")
     counts: dict[str, int] = {}
     # the whole store is the export: every graph, deliberately
+    # an export of the whole store (the CLI, run by whoever holds the store folder)
     tables = {name: read_table(store, table, EVERY_GRAPH) for name, table in MODEL.tables.items() if name != "Export"}
     tables["Export"] = [_export_row(export_id, now, tables)]
     for name, table in MODEL.tables.items():

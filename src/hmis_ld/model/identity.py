@@ -39,9 +39,10 @@ def client_id_key(store: Store) -> bytes:
     return bytes.fromhex(rows[0]["k"].value)
 
 
-def person_link_quad(placement: Placement, personal_id: str) -> ox.Quad:
-    """Belongs to the client record: replaced with it."""
-    record = ox.NamedNode(iris.client_record_iri(placement.source, personal_id, placement.graph))
+def person_link_quad(placement: Placement, personal_id: str, subject_iri: str | None = None) -> ox.Quad:
+    """Belongs to the client record (`subject_iri` if it has one already, see record_quads):
+    replaced with it."""
+    record = ox.NamedNode(subject_iri or iris.client_record_iri(placement.source, personal_id, placement.graph))
     person = ox.NamedNode(iris.person_iri(placement.source, personal_id))
     return ox.Quad(record, ox.NamedNode(PERSON_LINK), person, ox.NamedNode(iris.PERSONS))
 

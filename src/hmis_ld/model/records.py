@@ -69,9 +69,13 @@ class Placement:
         return iris.record_iri(self.source, table_name, key)
 
 
-def record_quads(table: Table, record: Mapping[str, Value], placement: Placement) -> list[ox.Quad]:
+def record_quads(table: Table, record: Mapping[str, Value], placement: Placement, subject_iri: str | None = None
+                 ) -> list[ox.Quad]:
+    """`subject_iri`: the IRI the record already has. A client record keeps the one it was
+    made with after its person is merged into another (its PersonalID then names the
+    survivor, whose own record in the same graph has the IRI made from it)."""
     key = str(record[table.key])
-    subject = ox.NamedNode(placement.subject(table, key))
+    subject = ox.NamedNode(subject_iri or placement.subject(table, key))
     graph = ox.NamedNode(placement.graph)
     pii = ox.NamedNode(iris.pii_graph(placement.graph))
     quads = [ox.Quad(subject, _TYPE, ox.NamedNode(table.cls), graph)]

@@ -144,6 +144,9 @@ def _found_documents(store: Store, table: Table, located: Mapping[str, tuple[str
     places = [(s, g) for s in sorted(located)
               for g in ((located[s][1],) if union else document_graphs(table, located[s][1]))]
     dataset = access.dataset(store, within=[g for _, g in places])
+    if not union:  # a hidden record's documents are not asked for, exactly as a missing one's are not
+        readable = set(dataset)
+        places = [(s, g) for s, g in places if g in readable]
     # an OPTIONAL inside GRAPH ?g would be evaluated on its own, in every graph (seconds)
     personal_id = f"OPTIONAL {{ GRAPH ?g {{ ?s <{HMIS}PersonalID> ?pid }} }}" \
         if not client_views and RELABELLED in table.by_name else ""

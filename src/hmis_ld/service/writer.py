@@ -111,11 +111,11 @@ class RecordWriter:
         merged = {**self._whole(view, access), **changes}
         record = {f.name: merged[f.name] for f in table.fields if merged.get(f.name) is not None}
         quads: list[ox.Quad] = []
-        for _, graph in writable:
+        for subject, graph in writable:
             placement = Placement(self.source, graph, self.client_key)
-            quads += record_quads(table, record, placement)
+            quads += record_quads(table, record, placement, subject)
             if table.name == "Client":
-                quads.append(person_link_quad(placement, view.key))
+                quads.append(person_link_quad(placement, view.key, subject))
         warnings = self._validate(table, quads, access)
         trail = audit.entry(access, operation, table.name, [(s, view.key) for s, _ in writable], changes)
         replace_records(self.store, [s for s, _ in writable], MODEL.ownership, quads + trail, activity.refresh(quads))
