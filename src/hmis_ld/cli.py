@@ -36,6 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--demo", action="store_true", help=f"load {DEMO_CLIENTS} demo clients into an empty store")
     serve.add_argument("--threads", type=int, default=Settings.threads, help="requests served at once")
+    serve.add_argument("--workers", type=int, default=Settings.workers,
+                       help="worker processes; more than one needs --store-url (an embedded store admits one)")
     serve.add_argument("--timeout", type=int, default=Settings.timeout,
                        help="seconds without a heartbeat before the worker is restarted")
     serve.add_argument("--graceful-timeout", type=int, default=Settings.graceful_timeout,
@@ -271,6 +273,8 @@ def _serve(args: argparse.Namespace) -> int:
     from hmis_ld.api.origin import BadSetting, host_of
 
     path = store_path(args.store)
+    if args.workers < 1 or (args.workers > 1 and not os.environ.get(STORE_URL_ENV)):
+        raise CommandError("--workers above 1 needs --store-url: an embedded store is opened by one process")
     if args.demo:
         _prepare_demo(path)
     config = {"STORE_PATH": str(path)}
@@ -295,7 +299,7 @@ def _serve(args: argparse.Namespace) -> int:
     app.extensions[EXTENSION].store.close()  # the worker opens it again: a RocksDB handle does not survive a fork
     del app
     return serve(lambda: create_app(config), Settings(args.host, args.port, args.threads, args.timeout,
-                                                      args.graceful_timeout, args.keep_alive))
+                                                      args.graceful_timeout, args.keep_alive, args.workers))
 
 
 def _prepare_demo(path: Path) -> None:

@@ -1,7 +1,8 @@
-"""`hmis-ld serve`: the app under gunicorn, one worker process with threads.
+"""`hmis-ld serve`: the app under gunicorn, worker processes with threads.
 
 The embedded store admits one process, so there is one worker; threads serve requests at
-once within it (Oxigraph lets go of the GIL while it evaluates a query). The worker builds
+once within it (Oxigraph lets go of the GIL while it evaluates a query). A remote store
+(`--store-url`) is shared, so there several workers use several cores. Each worker builds
 the app, and so opens the store, once, after the command has loaded any demo data: a RocksDB
 handle does not survive a fork, so the master process never keeps one open. On SIGTERM
 gunicorn stops accepting, lets in-flight requests (and their writes) finish for up to
@@ -41,6 +42,7 @@ class Settings:
     timeout: int = 30  # seconds without a heartbeat from the worker's loop before it is restarted
     graceful_timeout: int = 30  # seconds in-flight requests get after SIGTERM
     keep_alive: int = 5  # seconds an idle connection stays open; above the proxy's own idle timeout
+    workers: int = 1  # processes; more than one only over a remote store (the embedded one is locked by one)
 
 
 class Server(BaseApplication):
@@ -57,7 +59,7 @@ class Server(BaseApplication):
         s = self.settings
         for name, value in {
             "bind": [f"[{s.host}]:{s.port}" if ":" in s.host else f"{s.host}:{s.port}"],
-            "workers": 1, "worker_class": "gthread", "threads": s.threads,
+            "workers": s.workers, "worker_class": "gthread", "threads": s.threads,
             "timeout": s.timeout, "graceful_timeout": s.graceful_timeout, "keepalive": s.keep_alive,
             "limit_request_line": MAX_REQUEST_LINE, "limit_request_field_size": 2 * MAX_HEADER_FIELD,
             "limit_request_fields": MAX_HEADER_FIELDS,
