@@ -409,3 +409,25 @@ def test_successful_token_requests_are_not_throttled() -> None:
     secret = Accounts(app.extensions["hmis_ld"].store).add("busy")
     client = app.test_client()
     assert [_token_request(client, "busy", secret).status_code for _ in range(5)] == [200] * 5
+
+
+def test_failed_http_basic_checks_are_throttled_like_token_requests() -> None:
+    app = create_app({"STORE": new_store(), "TESTING": True, "AUTH_BASIC": True,
+                      "AUTH_THROTTLE_CLIENT": "3 per minute", "AUTH_THROTTLE_ADDRESS": "100 per minute"})
+    accounts = Accounts(app.extensions["hmis_ld"].store)
+    secret, other_secret = accounts.add("victim"), accounts.add("bystander")
+    client = app.test_client()
+
+    def basic(name: str, password: str, address: str = "10.0.0.1"):
+        credential = base64.b64encode(f"{name}:{password}".encode()).decode()
+        return client.get(f"{B}/projects", headers={"Authorization": f"Basic {credential}"},
+                          environ_base={"REMOTE_ADDR": address})
+
+    assert basic("victim", secret).status_code != 401  # successes are not counted
+    for n in range(3):
+        assert basic("victim", "guess", f"10.0.0.{n}").status_code == 401
+    for password in ("guess", secret):  # spent: not even the right password is checked
+        throttled = basic("victim", password, "10.0.0.9")
+        _problem(throttled, 429)
+        assert 1 <= int(throttled.headers["Retry-After"]) <= 61
+    assert basic("bystander", other_secret).status_code != 401

@@ -290,8 +290,10 @@ def _serve(args: argparse.Namespace) -> int:
     if args.dev:
         import logging
 
+        from hmis_ld.api.limits import ProblemRequestHandler
+
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # its lines hold paths and query strings
-        app.run(host=args.host, port=args.port, threaded=False)
+        app.run(host=args.host, port=args.port, threaded=False, request_handler=ProblemRequestHandler)
         return 0
     from hmis_ld.api.context import EXTENSION
     from hmis_ld.serving import serve

@@ -19,6 +19,8 @@ from flask import Flask, Response, current_app, g, request
 from flask_limiter import Limiter, RequestLimit
 from flask_limiter.util import get_remote_address
 from flask_smorest import Blueprint
+from limits import RateLimitItem, parse_many
+from limits.strategies import RateLimiter
 
 from hmis_ld.api import limits
 from hmis_ld.api.context import EXTENSION
@@ -117,7 +119,11 @@ def _failed(response: Response) -> bool:
 
 
 def _throttled(limit: RequestLimit) -> Response:
-    wait = max(1, math.ceil(limit.reset_at - time.time()))
+    return _too_many(limit.reset_at)
+
+
+def _too_many(reset_at: float) -> Response:
+    wait = max(1, math.ceil(reset_at - time.time()))
     response = problem_response(429, "Too Many Requests",
                                 "too many failed attempts: try again later", error="slow_down")
     response.headers["Retry-After"] = str(wait)
@@ -137,18 +143,52 @@ def _throttle_token_endpoint(app: Flask) -> Limiter:
     return limiter
 
 
+@dataclass(frozen=True)
+class _BasicThrottle:
+    """HTTP Basic sends a password with every request, so each API endpoint is a place to guess
+    it: failed Basic checks are counted per account name and per address under the token
+    endpoint's limits, and once either is spent the request answers 429 unchecked."""
+
+    strategy: RateLimiter
+    by_client: tuple[RateLimitItem, ...]
+    by_address: tuple[RateLimitItem, ...]
+
+    def _counters(self) -> list[tuple[RateLimitItem, str]]:
+        name = (request.authorization.username or "") if request.authorization else ""
+        return [*((item, "basic-client:" + name[:64]) for item in self.by_client),
+                *((item, "basic-address:" + get_remote_address()) for item in self.by_address)]
+
+    def spent_until(self) -> float | None:
+        """When the first spent limit frees up, if one is spent."""
+        spent = [self.strategy.get_window_stats(item, key).reset_time for item, key in self._counters()
+                 if not self.strategy.test(item, key)]
+        return max(spent) if spent else None
+
+    def failed(self) -> None:
+        for item, key in self._counters():
+            self.strategy.hit(item, key)
+
+
 def register(app: Flask, *, issuer: str, audience: str, external: ExternalProvider | None, basic: bool) -> None:
     store = app.extensions[EXTENSION].store
     app.extensions["hmis_ld_auth"] = Authenticator(
         Accounts(store), Issuer(store, issuer, audience), external, basic, str(app.config["SOURCE"]))
-    _throttle_token_endpoint(app)
+    limiter = _throttle_token_endpoint(app)
+    throttle = _BasicThrottle(limiter.limiter, tuple(parse_many(str(app.config["AUTH_THROTTLE_CLIENT"]))),
+                              tuple(parse_many(str(app.config["AUTH_THROTTLE_ADDRESS"]))))
 
     @app.before_request
     def _authenticate() -> Response | None:
         if PUBLIC.match(request.path) or not request.path.startswith(("/api/", "/fhir/")):
             return None
-        access = authenticator().access_for(request.headers.get("Authorization", ""))
+        header = request.headers.get("Authorization", "")
+        with_password = basic and header[:6].lower() == "basic "
+        if with_password and (reset_at := throttle.spent_until()) is not None:
+            return _too_many(reset_at)
+        access = authenticator().access_for(header)
         if access is None:
+            if with_password:
+                throttle.failed()
             return _unauthorized()
         acting = request.headers.get(ACTING_USER)
         if acting is not None:

@@ -184,7 +184,7 @@ def register(app: Flask) -> None:
 class ProblemRequestHandler(WSGIRequestHandler):
     """Werkzeug's development server, answering what it refuses itself (a header line over
     64 KiB: 431, more than 100 headers: 431, a request line too long: 414) as problem
-    details rather than an HTML page. `hmis-ld serve` should pass it as `request_handler`."""
+    details rather than an HTML page; `hmis-ld serve --dev` runs with it."""
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         try:
