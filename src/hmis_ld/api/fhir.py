@@ -19,7 +19,7 @@ from hmis_ld.fhir.capability import capability_statement
 from hmis_ld.fhir.dates import DateTest
 from hmis_ld.fhir.resources import Resource, operation_outcome
 from hmis_ld.fhir.service import FhirService, Shown, Window
-from hmis_ld.fhir.terms import identifier_system
+from hmis_ld.fhir.terms import identifier_system, merged_personal_id
 from hmis_ld.model.values import ValueProblem, parse_datetime
 from hmis_ld.service.paging import Page
 from hmis_ld.service.problems import FieldProblem, Invalid, NotFound
@@ -52,7 +52,8 @@ def _answer(body: Resource, status: int = 200) -> Response:
 @blp.before_request
 def _format() -> Response | None:
     wanted = request.args.get("_format")
-    if wanted is not None and wanted not in JSON_FORMATS:
+    # an unescaped + (application/fhir+json) arrives as a space
+    if wanted is not None and wanted.replace(" ", "+") not in JSON_FORMATS:
         return _answer(operation_outcome("error", "not-supported", "only JSON is served (_format=json)"), 406)
     return None
 
@@ -133,13 +134,13 @@ def _dates(name: str) -> list[DateTest]:
         raise _bad(name, str(exc)) from None
 
 
-def _updated(shown: Shown) -> Shown:
+def _updated(resources: list[Resource]) -> list[Resource]:
+    """The resources whose lastUpdated passes every `_lastUpdated` test."""
     tests = _dates("_lastUpdated")
     if not tests:
-        return shown
-    kept = [r for r in shown.resources if "meta" in r and all(
+        return resources
+    return [r for r in resources if "meta" in r and all(
         t.on(parse_datetime(str(r["meta"]["lastUpdated"]).removesuffix("Z")).date()) for t in tests)]  # type: ignore[index]
-    return Shown(kept, shown.clients, shown.next_offset)
 
 
 def _client_id(reference: str) -> str:
@@ -159,7 +160,9 @@ def patient_search() -> Response:
             raise _bad("identifier", "give system|value")
         if system == identifier_system(source, "ClientID"):
             try:
-                return _bundle(_updated(_sliced(fhir.patient(value, access).resources, page)))
+                found = fhir.patient(value, access)
+                kept = _updated(found.resources)
+                return _bundle(_sliced(kept, page, found.clients if kept else []))
             except NotFound:
                 return _bundle(Shown([], []))
         fields = {identifier_system(source, "PersonalID"): "PersonalID", "http://hl7.org/fhir/sid/us-ssn": "SSN"}
@@ -181,16 +184,30 @@ def patient_search() -> Response:
     if criteria.is_empty():
         raise _bad("identifier", "give identifier, name, family, given or birthdate=YYYY-MM-DD")
     shown = fhir.patients(criteria, access, page)
+    if set(given) == {"PersonalID"} and page.offset == 0:  # a merged PersonalID: its Patient, then the survivor's
+        shown = Shown([*_merged_person(fhir, str(given["PersonalID"])), *shown.resources], shown.clients,
+                      shown.next_offset)
     if births:
         kept = [r for r in shown.resources if "birthDate" in r and all(
             t.on(dt.date.fromisoformat(str(r["birthDate"]))) for t in births)]
         shown = Shown(kept, shown.clients, shown.next_offset)
-    return _bundle(_updated(shown))
+    return _bundle(Shown(_updated(shown.resources), shown.clients, shown.next_offset))
+
+
+def _merged_person(fhir: FhirService, personal_id: str) -> list[Resource]:
+    try:
+        return fhir.merged_patient(personal_id, current_access()).resources
+    except NotFound:
+        return []
 
 
 @blp.get("/Patient/<string:client_id>")
 def patient_read(client_id: str) -> Response:
-    shown = fhir_service().patient(client_id, current_access())
+    """A client record's Patient, or the inactive Patient of a person merged into another."""
+    merged, fhir = merged_personal_id(client_id), fhir_service()
+    if merged is not None:
+        return _answer(fhir.merged_patient(merged, current_access()).resources[0])
+    shown = fhir.patient(client_id, current_access())
     for view in shown.clients:
         disclosure.note_view(view)
     return _answer(shown.resources[0])
@@ -219,12 +236,12 @@ def episode_search() -> Response:
         found = fhir_service().episodes(_client_id(patient), current_access(), _dates("date"))
     except NotFound:
         found = []
-    return _bundle(_updated(_sliced(found, page)))
+    return _bundle(_sliced(_updated(found), page))
 
 
 @blp.get("/Coverage")
 def coverage_search() -> Response:
-    _allowed("beneficiary")
+    _allowed("beneficiary", "_lastUpdated")
     page, beneficiary = _page(), request.args.get("beneficiary")
     if not beneficiary:
         raise _bad("beneficiary", "Coverage is searched by beneficiary (Patient/{id})")
@@ -232,7 +249,7 @@ def coverage_search() -> Response:
         found = fhir_service().coverages(_client_id(beneficiary), current_access())
     except NotFound:
         found = []
-    return _bundle(_sliced(found, page))
+    return _bundle(_sliced(_updated(found), page))
 
 
 @blp.get("/<string:kind>/<string:resource_id>")

@@ -10,7 +10,7 @@ SEARCH = {
     "Patient": {"identifier": "token", "name": "string", "family": "string", "given": "string",
                 "birthdate": "date", "_lastUpdated": "date"},
     "EpisodeOfCare": {"patient": "reference", "date": "date", "_lastUpdated": "date"},
-    "Coverage": {"beneficiary": "reference"},
+    "Coverage": {"beneficiary": "reference", "_lastUpdated": "date"},
 }
 
 

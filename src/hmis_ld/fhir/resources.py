@@ -23,6 +23,7 @@ from hmis_ld.fhir.terms import (
     concept,
     fhir_id,
     identifier_system,
+    merged_patient_id,
 )
 from hmis_ld.model.values import Value
 
@@ -134,12 +135,27 @@ def patient(record: Record, client_id: str, source: str, links: PatientLinks) ->
     if _date(record.get("DOB")):
         body["birthDate"] = _date(record.get("DOB"))
     link = [{"other": {"reference": f"Patient/{other}"}, "type": "seealso"} for other in links.same_person]
-    link += [{"other": {"identifier": _identifier(source, "PersonalID", merged),
-                        "display": "a person merged into this one"}, "type": "replaces"}
-             for merged in links.replaces]
+    link += [{"other": _merged_reference(source, merged), "type": "replaces"} for merged in links.replaces]
     if link:
         body["link"] = link
     return body
+
+
+def _merged_reference(source: str, personal_id: str) -> dict[str, object]:
+    found: dict[str, object] = {"identifier": _identifier(source, "PersonalID", personal_id),
+                                "display": "a person merged into this one"}
+    patient_id = merged_patient_id(personal_id)
+    return {"reference": f"Patient/{patient_id}", **found} if patient_id else found
+
+
+def merged_patient(personal_id: str, replaced_by: Sequence[str], merged_at: dt.datetime | None,
+                   source: str) -> Resource:
+    """A person merged into another: no record of its own any more, an inactive Patient whose
+    `replaced-by` links name the client records (Patients) of the surviving person."""
+    return {"resourceType": "Patient", "id": merged_patient_id(personal_id),
+            **({"meta": {"lastUpdated": _instant(merged_at)}} if merged_at is not None else {}),
+            "identifier": [{"use": "old", **_identifier(source, "PersonalID", personal_id)}], "active": False,
+            "link": [{"other": {"reference": f"Patient/{other}"}, "type": "replaced-by"} for other in replaced_by]}
 
 
 def organization(record: Record, source: str) -> Resource:
@@ -250,8 +266,9 @@ PAYMENT_TYPOLOGY = {"Medicare": ("1", "MEDICARE"), "Medicaid": ("2", "MEDICAID")
 
 
 def coverage(resource_id: str, kind: str, label: str, start: dt.date, end: dt.date | None,
-             context: EnrollmentContext) -> Resource:
-    """One period of one kind of health insurance (HMIS 4.04); `end` is exclusive, FHIR's inclusive."""
+             updated: dt.datetime | None, context: EnrollmentContext) -> Resource:
+    """One period of one kind of health insurance (HMIS 4.04); `end` is exclusive, FHIR's inclusive.
+    Its lastUpdated is the latest DateUpdated of the IncomeBenefits records that decide it."""
     kind_concept: dict[str, object] = {"text": label}
     if kind in PAYMENT_TYPOLOGY:
         code, display = PAYMENT_TYPOLOGY[kind]
@@ -259,7 +276,8 @@ def coverage(resource_id: str, kind: str, label: str, start: dt.date, end: dt.da
     period = {"start": start.isoformat()}
     if end is not None:
         period["end"] = (end - dt.timedelta(days=1)).isoformat()
-    return {"resourceType": "Coverage", "id": resource_id,
+    meta = {"meta": {"lastUpdated": _instant(updated)}} if updated is not None else {}
+    return {"resourceType": "Coverage", "id": resource_id, **meta,
             "status": "active", "type": kind_concept, "beneficiary": {"reference": f"Patient/{context.client_id}"},
             "payor": [{"display": label}], "period": period}
 

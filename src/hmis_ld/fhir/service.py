@@ -15,6 +15,8 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+import pyoxigraph as ox
+
 from hmis_ld import clock
 from hmis_ld.authz import Access
 from hmis_ld.fhir import resources as build
@@ -22,7 +24,7 @@ from hmis_ld.fhir.dates import DateTest
 from hmis_ld.fhir.terms import code_list_of, code_system_url, fhir_id, key_of
 from hmis_ld.model import HMIS, MODEL, Table, iris
 from hmis_ld.model.derived import CLIENT_ID
-from hmis_ld.model.identity import MERGED_INTO
+from hmis_ld.model.identity import MERGED_INTO, PERSON_LINK
 from hmis_ld.model.schema import EXT, RDF_TYPE
 from hmis_ld.model.values import Value
 from hmis_ld.service.coverage import coverage_periods
@@ -63,7 +65,6 @@ class Window:
 
     def keeps(self, resource: Resource, begins: dt.date | None, ends: dt.date | None) -> bool:
         updated = resource.get("meta", {}).get("lastUpdated")  # type: ignore[union-attr]
-        # a Coverage is derived from several records and has no time of its own: always sent
         if self.since is not None and updated is not None and \
                 dt.datetime.fromisoformat(str(updated).removesuffix("Z")) < self.since:
             return False
@@ -141,9 +142,27 @@ class FhirService:
         values = " ".join(f"<{s}>" for s in subjects)
         rows = self.store.select(
             f"SELECT DISTINCT ?pid WHERE {{ VALUES ?r {{ {values} }} GRAPH <{iris.PERSONS}> {{ "
-            f"?e <{EXT}operation> \"merge\" ; <{EXT}record> ?r ; <{EXT}candidate> ?m . "
-            f"?m <{MERGED_INTO}> ?survivor ; <{HMIS}PersonalID> ?pid }} }}", graphs=[iris.PERSONS])
+            f"?e <{EXT}record> ?r ; <{EXT}operation> \"merge\" ; <{EXT}candidate> ?m . "
+            f"?r <{PERSON_LINK}> ?now . ?m <{MERGED_INTO}> ?now ; <{HMIS}PersonalID> ?pid }} }}", graphs=[iris.PERSONS])
         return sorted(r["pid"].value for r in rows if r["pid"].value != personal_id)
+
+    def merged_patient(self, personal_id: str, access: Access) -> Shown:
+        """A person merged into another, as an inactive Patient whose links name the survivor's
+        client records the caller sees; there only for a caller who sees a record that merge
+        moved (as the survivor's `replaces` link is), else not found like any missing Patient."""
+        rows = list(self.store.select(
+            f"SELECT ?pid ?r ?now ?at WHERE {{ GRAPH <{iris.PERSONS}> {{ ?m <{HMIS}PersonalID> ?pid ; <{MERGED_INTO}> ?s . "
+            f"?s <{HMIS}PersonalID> ?now . ?e <{EXT}candidate> ?m ; <{EXT}operation> \"merge\" ; <{EXT}record> ?r ; "
+            f"<{EXT}at> ?at . ?r <{PERSON_LINK}> ?s }} }}",
+            substitutions={"pid": ox.Literal(personal_id)}, graphs=[iris.PERSONS]))
+        views = self.scenarios.search(SearchCriteria({"PersonalID": rows[0]["now"].value}), access,
+                                      Page(1)).items if rows else []
+        seen = {s: g for view in views for s, g in view.subjects}
+        if not seen.keys() & {r["r"].value for r in rows}:
+            raise NotFound("Patient")
+        ids = self._client_ids(seen, access)
+        at = max(dt.datetime.fromisoformat(r["at"].value) for r in rows)
+        return Shown([build.merged_patient(personal_id, [ids[s] for s in sorted(ids)], at, self.source)], [])
 
     # What a client record holds
 
@@ -250,7 +269,7 @@ class FhirService:
         for p in coverage_periods(self.store, access, personal_ids=[str(person)]):
             if p.project_id == project and p.enrollment_id in enrollments:
                 resource = build.coverage(coverage_id(p.kind, p.start, p.enrollment_id), p.kind,
-                                          _coverage_label(p.kind), p.start, p.end,
+                                          _coverage_label(p.kind), p.start, p.end, p.updated,
                                           context(enrollments[p.enrollment_id]))
                 last = p.end - dt.timedelta(days=1) if p.end is not None else None
                 out.append((resource, p.start, last))

@@ -23,6 +23,7 @@ US_CORE = "http://hl7.org/fhir/us/core/StructureDefinition/"
 HOUSING_STATUS = "71802-3"
 _PLAIN_ID = re.compile(r"[A-Za-z0-9\-]{1,64}")
 _ENCODED = "x."
+MERGED = "merged-"
 
 
 def identifier_system(source: str, field: str) -> str:
@@ -72,6 +73,21 @@ def key_of(resource_id: str) -> str | None:
     except (ValueError, UnicodeDecodeError):
         return None
     return key if fhir_id(key) == resource_id else None
+
+
+def merged_patient_id(personal_id: str) -> str | None:
+    """The id of the inactive Patient that stands for a person merged into another; None when
+    it would pass FHIR's 64 characters (not for PersonalIDs of HMIS's 32)."""
+    found = MERGED + fhir_id(personal_id)
+    return found if len(found) <= 64 else None
+
+
+def merged_personal_id(resource_id: str) -> str | None:
+    """The PersonalID a merged person's Patient id names; None for any other id (ClientIDs are hex)."""
+    if not resource_id.startswith(MERGED):
+        return None
+    key = key_of(resource_id.removeprefix(MERGED))
+    return key if key is not None and merged_patient_id(key) == resource_id else None
 
 
 # Sex (4.21) -> administrative gender; 99 (not collected) says nothing

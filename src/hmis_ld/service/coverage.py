@@ -42,7 +42,8 @@ _YES = ox.Literal("1", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#i
 class CoveragePeriod:
     """One stretch of one kind of coverage in one enrollment. `end` is exclusive; None while
     the enrollment is open and its latest record still says yes. `sources` are the
-    IncomeBenefitsIDs of the records that said yes through it."""
+    IncomeBenefitsIDs of the records that said yes through it; `updated` the latest DateUpdated
+    of the records that decide it (those and the one that ended it)."""
 
     kind: str
     personal_id: str
@@ -51,6 +52,7 @@ class CoveragePeriod:
     start: dt.date
     end: dt.date | None
     sources: tuple[str, ...]
+    updated: dt.datetime | None = None
 
     def covers(self, day: dt.date) -> bool:
         return self.start <= day and (self.end is None or day < self.end)
@@ -62,6 +64,7 @@ class _Record:
     date: dt.date
     stage: int
     yes: frozenset[str]
+    updated: dt.datetime | None
 
 
 def _records_query(first: str, fields: str) -> str:
@@ -69,11 +72,12 @@ def _records_query(first: str, fields: str) -> str:
     with the kinds of the VALUES block `fields` it says yes to (one row each, or one row with
     none)."""
     return f"""
-SELECT DISTINCT ?g ?record ?key ?pid ?eid ?date ?stage ?exit ?field WHERE {{
+SELECT DISTINCT ?g ?record ?key ?pid ?eid ?date ?stage ?updated ?exit ?field WHERE {{
   {first}
   GRAPH ?g {{ ?record <{HMIS}IncomeBenefitsID> ?key ; <{HMIS}PersonalID> ?pid ; <{HMIS}EnrollmentID> ?eid ;
                      <{HMIS}InformationDate> ?date ; <{_TO_ENROLLMENT}> ?enrollment }}
   OPTIONAL {{ GRAPH ?g {{ ?record <{HMIS}DataCollectionStage> ?stage }} }}
+  OPTIONAL {{ GRAPH ?g {{ ?record <{HMIS}DateUpdated> ?updated }} }}
   FILTER NOT EXISTS {{ GRAPH ?g {{ ?record <{HMIS}DateDeleted> ?deleted }} }}
   FILTER NOT EXISTS {{ GRAPH ?g {{ ?enrollment <{HMIS}DateDeleted> ?gone }} }}
   OPTIONAL {{ GRAPH ?g {{ ?enrollment <{_EXIT_DATE}> ?exit }} }}
@@ -136,6 +140,7 @@ def _periods(rows: Iterable[Row], kinds: Sequence[str]) -> list[CoveragePeriod]:
                 "key": r["key"].value, "pid": r["pid"].value, "eid": r["eid"].value, "graph": r["g"].value,
                 "date": dt.date.fromisoformat(r["date"].value),
                 "stage": int(r["stage"].value) if "stage" in r else 0,
+                "updated": dt.datetime.fromisoformat(r["updated"].value) if "updated" in r else None,
                 "exit": dt.date.fromisoformat(r["exit"].value) if "exit" in r else None,
             }
         if "field" in r:
@@ -146,33 +151,36 @@ def _periods(rows: Iterable[Row], kinds: Sequence[str]) -> list[CoveragePeriod]:
     periods = []
     for subjects in enrollments.values():
         head = records[subjects[0]]
-        timeline = sorted((_Record(records[s]["key"], records[s]["date"], records[s]["stage"], frozenset(said[s]))
-                           for s in subjects), key=lambda x: (x.date, x.stage, x.key))
+        timeline = sorted((_Record(records[s]["key"], records[s]["date"], records[s]["stage"], frozenset(said[s]),
+                                   records[s]["updated"]) for s in subjects), key=lambda x: (x.date, x.stage, x.key))
         project = iris.project_id(iris.project_of_graph(head["graph"]))
         for kind in kinds:
-            for start, end, sources in _spans(timeline, kind, head["exit"]):
-                periods.append(CoveragePeriod(kind, head["pid"], head["eid"], project, start, end, sources))
+            for start, end, deciding in _spans(timeline, kind, head["exit"]):
+                sources = tuple(r.key for r in deciding if kind in r.yes)
+                updated = max((r.updated for r in deciding if r.updated is not None), default=None)
+                periods.append(CoveragePeriod(kind, head["pid"], head["eid"], project, start, end, sources, updated))
     return sorted(periods, key=lambda p: (p.personal_id, p.kind, p.start, p.enrollment_id))
 
 
 def _spans(timeline: list[_Record], kind: str, exit_date: dt.date | None
-           ) -> list[tuple[dt.date, dt.date | None, tuple[str, ...]]]:
-    """The (start, exclusive end, sources) of the runs of records saying yes to `kind`. Of two
-    records on one day the later stage decides (an exit's record over an update's)."""
+           ) -> list[tuple[dt.date, dt.date | None, list[_Record]]]:
+    """The (start, exclusive end, deciding records) of the runs of records saying yes to `kind`:
+    the records saying yes, then the one that ended the run. Of two records on one day the later
+    stage decides (an exit's record over an update's)."""
     last_day = {r.date: r for r in timeline}  # sorted by (date, stage): the last of each day wins
     stop = exit_date + dt.timedelta(days=1) if exit_date is not None else None
-    spans: list[tuple[dt.date, dt.date | None, tuple[str, ...]]] = []
+    spans: list[tuple[dt.date, dt.date | None, list[_Record]]] = []
     start: dt.date | None = None
-    sources: list[str] = []
+    deciding: list[_Record] = []
     for day, record in sorted(last_day.items()):
         if stop is not None and day >= stop:
             break
         if kind in record.yes:
             start = day if start is None else start
-            sources.append(record.key)
+            deciding.append(record)
         elif start is not None:
-            spans.append((start, day, tuple(sources)))
-            start, sources = None, []
+            spans.append((start, day, [*deciding, record]))
+            start, deciding = None, []
     if start is not None:
-        spans.append((start, stop, tuple(sources)))
+        spans.append((start, stop, deciding))
     return spans
