@@ -84,6 +84,7 @@ PROBES: dict[str, Probe | str] = {
     "review_id": "administrators only: a project reader is refused before any lookup (checked below)",
     "name": "administrators only: account names",
     "grant": "administrators only: grant names",
+    "job_id": "administrators only: an import job, and only its own account's (test_live_imports)",
 }
 
 

@@ -15,6 +15,7 @@ from hmis_ld.api import (
     health,
     hud,
     identity,
+    imports,
     index,
     origin,
     problems,
@@ -78,7 +79,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     api = Api(app, spec_kwargs={"info": {"description": "HUD's draft HMIS API over the FY2026 HMIS Logic Model"}})
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
     api.spec.components.security_scheme("basicAuth", {"type": "http", "scheme": "basic"})
-    for blueprint in (hud.blp, crud.blp, identity.blp, auth.blp, trail.blp, sparql.blp, published.blp, resolve.blp,
+    for blueprint in (hud.blp, crud.blp, identity.blp, imports.blp, auth.blp, trail.blp, sparql.blp, published.blp, resolve.blp,
                       billing_blueprint):
         api.register_blueprint(blueprint)
     app.register_blueprint(fhir_blueprint)  # FHIR R4 facade: described by /fhir/metadata, not the OpenAPI

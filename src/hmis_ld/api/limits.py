@@ -5,6 +5,7 @@ details, decided before the request touches the store.
 - A body longer than MAX_CONTENT_LENGTH (HMIS_LD_MAX_CONTENT_LENGTH, default 1 MiB) is
   refused with 413 from its Content-Length, before it is read; a chunked body (no
   Content-Length) is read up to that limit and no further (Werkzeug's LimitedStream).
+  An endpoint of LARGER_BODIES has its own limit instead (an export's upload).
 - A POST, PUT or PATCH with a body to a JSON endpoint must say application/json,
   application/ld+json or another +json type: anything else is 415. The token endpoint takes
   form posts and the SPARQL endpoint its own types.
@@ -24,7 +25,7 @@ import math
 import re
 from decimal import Decimal
 
-from flask import Flask, Request, Response, request
+from flask import Flask, Request, Response, current_app, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 from werkzeug.serving import WSGIRequestHandler
@@ -37,7 +38,9 @@ MAX_DEPTH = 32  # a record is one object of scalars; search and merge bodies are
 MAX_HEADER_FIELD = 8 * 1024  # bytes of one header value (a bearer token is under 2 KB)
 MAX_INT_DIGITS = 1000  # a longer JSON integer is kept as a Decimal (Python's int() stops at 4,300)
 # Endpoints whose bodies are not JSON: form posts, SPARQL's own media types.
-NOT_JSON = frozenset({"auth.token", "sparql.sparql"})
+NOT_JSON = frozenset({"auth.token", "sparql.sparql", "imports.upload"})
+# Endpoints whose bodies may be larger: endpoint -> (setting, default bytes).
+LARGER_BODIES = {"imports.upload": ("IMPORT_MAX_BYTES", 512 * 1024 * 1024)}
 WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
 
 
@@ -105,6 +108,9 @@ def _has_body() -> bool:
 
 def _before_anything() -> Response | None:
     """Runs first, before authentication: what can be refused without reading the body."""
+    if request.endpoint in LARGER_BODIES:
+        setting, default = LARGER_BODIES[request.endpoint]
+        request.max_content_length = int(current_app.config.get(setting, default))
     limit = request.max_content_length
     if limit is not None and request.content_length is not None and request.content_length > limit:
         return problem_response(413, "Content Too Large", f"a request body may hold at most {limit} bytes")

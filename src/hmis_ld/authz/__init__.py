@@ -15,8 +15,8 @@ from hmis_ld.authz import grants as grant_rules
 from hmis_ld.model import HMIS, iris
 from hmis_ld.store import EVERY_GRAPH, Dataset, Store
 
-# Graphs no caller's dataset ever includes: identity links, audit trail, credentials.
-SYSTEM_GRAPHS = frozenset({iris.PERSONS, iris.AUDIT, iris.ACCOUNTS})
+# Graphs no caller's dataset ever includes: identity links, audit trail, credentials, import jobs.
+SYSTEM_GRAPHS = frozenset({iris.PERSONS, iris.AUDIT, iris.ACCOUNTS, iris.IMPORTS})
 # Graphs only system-wide readers see besides their record graphs.
 WIDE_GRAPHS = (iris.USERS, iris.META)
 

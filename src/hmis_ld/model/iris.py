@@ -18,6 +18,7 @@ AUDIT = BASE + "graph:audit"
 META = BASE + "graph:meta"
 USERS = BASE + "graph:users"
 ACCOUNTS = BASE + "graph:accounts"
+IMPORTS = BASE + "graph:imports"  # live import jobs: their progress and reports
 PROJECT_GRAPH_PREFIX = BASE + "graph:project:"
 SOURCE_GRAPH_PREFIX = BASE + "graph:source:"
 PII_SUFFIX = ":pii"

@@ -1,0 +1,197 @@
+"""Live imports: an HMIS CSV export uploaded to a serving API, imported by a background job.
+
+A job's state lives in the store's imports graph (a system graph no caller's dataset
+includes), so every API process sharing the store answers for every job, whichever one runs
+it. The process running a job renews the job's lease every few seconds; a job whose lease
+has run out (its process stopped) reads as failed, never as running for ever. One import
+runs at a time per store: the importer's checks (is the parent stored? is the stored
+version newer?) assume that no other import writes the same keys meanwhile.
+
+Into a store with data (a serving one holds accounts at least) the importer writes each
+batch of records in one transaction, so readers keep being answered and see each record
+whole or not at all (docs/csv.md).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import asdict
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from hmis_ld import clock
+from hmis_ld.authz import Access
+from hmis_ld.csv.importer import import_csv
+from hmis_ld.csv.report import ImportReport
+from hmis_ld.model import iris
+from hmis_ld.model.schema import EXT, RDF_TYPE
+from hmis_ld.service.import_archive import Export, check_archive, count_rows
+from hmis_ld.service.problems import Conflict, NotFound, Problem
+from hmis_ld.store import Store
+from hmis_ld.store.base import ntriples_term
+
+JOB = EXT + "ImportJob"
+IMPORTED_BY = EXT + "importedBy"  # the account that uploaded the export
+STATUS = EXT + "importStatus"  # the job's state, progress and report, as one JSON document
+LEASE_UNTIL = EXT + "leaseUntil"  # seconds since the epoch; renewed while the job runs
+DOUBLE = ox.NamedNode("http://www.w3.org/2001/XMLSchema#double")
+
+LEASE = 60.0  # seconds without renewal after which a running job counts as stopped
+BEAT = 5.0  # seconds between renewals: a lease outlives eleven missed ones
+SHOW_EVERY = 1.0  # seconds between two writes of a running job's progress
+PROBLEMS_KEPT = 1000  # problems listed in a job's report; their count is always whole
+ACTIVE = ("checking", "importing")
+STOPPED = ("the process running this import stopped before it finished; the batches it wrote stay, "
+           "and importing the same export again completes it")
+log = logging.getLogger(__name__)
+
+
+class ImportJobs:
+    """Start import jobs, and read them back for the account that started them."""
+
+    def __init__(self, store: Store, source: str, max_unpacked: int, *, lease: float = LEASE, beat: float = BEAT):
+        self.store, self.source, self.max_unpacked = store, source, max_unpacked
+        self.lease, self.beat = lease, beat
+
+    @staticmethod
+    def upload_path() -> Path:
+        """A fresh file for an upload: the job removes it, with its folder, when it ends."""
+        return Path(tempfile.mkdtemp(prefix="hmis-ld-import-")) / "export.zip"
+
+    @staticmethod
+    def discard(upload: Path) -> None:
+        shutil.rmtree(upload.parent, ignore_errors=True)
+
+    def start(self, upload: Path, access: Access) -> str:
+        """Check the upload (a Problem, 4xx, says what is wrong) and start importing it in the
+        background; returns the job's id. From here the upload is the job's."""
+        export = check_archive(upload, self.max_unpacked)
+        job, created = secrets.token_hex(16), _now()
+        with self.store.lock("imports"):
+            if any(_status(row) in ACTIVE for row in self._rows()):
+                raise Conflict("another import is running: start this one when it has finished")
+            node = _node(job)
+            graph = ox.NamedNode(iris.IMPORTS)
+            self.store.extend([
+                ox.Quad(node, ox.NamedNode(RDF_TYPE), ox.NamedNode(JOB), graph),
+                ox.Quad(node, ox.NamedNode(IMPORTED_BY), ox.Literal(access.account), graph),
+                ox.Quad(node, ox.NamedNode(STATUS), _json({"status": "checking", "created": created}), graph),
+                ox.Quad(node, ox.NamedNode(LEASE_UNTIL), self._until(), graph),
+            ])
+        threading.Thread(target=self._run, args=(job, created, export), name=f"import-{job[:8]}", daemon=True).start()
+        return job
+
+    def get(self, job: str, access: Access) -> dict[str, object]:
+        """The job, if this account started it; any other id answers as a missing one does."""
+        rows = self._rows(job, access.account) if _is_id(job) else []
+        if not rows:
+            raise NotFound("import")
+        return _view(rows[0])
+
+    def list(self, access: Access) -> list[dict[str, object]]:
+        """This account's jobs, newest first, without their reports."""
+        views = [_view(row) for row in self._rows(account=access.account)]
+        views.sort(key=lambda v: str(v["created"]), reverse=True)
+        return [{k: v for k, v in view.items() if k != "report"} for view in views]
+
+    def _rows(self, job: str | None = None, account: str | None = None) -> list[Mapping[str, ox.Literal]]:
+        given = {"job": _node(job)} if job else {}
+        if account is not None:
+            given["account"] = ox.Literal(account)
+        return list(self.store.select(
+            f"SELECT ?job ?account ?status ?until WHERE {{ GRAPH <{iris.IMPORTS}> {{ ?job a <{JOB}> ; "
+            f"<{IMPORTED_BY}> ?account ; <{STATUS}> ?status ; <{LEASE_UNTIL}> ?until }} }}",
+            graphs=[iris.IMPORTS], substitutions=given))  # type: ignore[arg-type]
+
+    def _run(self, job: str, created: str, export: Export) -> None:
+        stop = threading.Event()
+        threading.Thread(target=self._renew, args=(job, stop), name=f"import-lease-{job[:8]}", daemon=True).start()
+        state: dict[str, object] = {"status": "checking", "created": created}
+        started = time.perf_counter()
+        try:
+            counts = count_rows(export)
+            state.update(status="importing", progress={"files_done": 0, "files_total": len(counts), "rows_done": 0,
+                                                       "rows_total": sum(counts.values())})
+            self._write(job, state)
+            report = import_csv(self.store, export.path, source=self.source, progress=False)
+            state.update(status="done", finished=_now(), report=report_json(report, time.perf_counter() - started))
+            state["progress"] = {**state["progress"], "files_done": len(counts),  # type: ignore[dict-item]
+                                 "rows_done": sum(counts.values())}
+        except Problem as exc:
+            state.update(status="failed", finished=_now(), error=exc.detail)
+        except Exception as exc:  # noqa: BLE001  the job ends as failed, whatever stopped it
+            log.error("import %s stopped: %s", job, type(exc).__name__)  # never the message: it may quote records
+            state.update(status="failed", finished=_now(), error="the import stopped on an unexpected error "
+                         f"({type(exc).__name__}); the batches it wrote stay, and importing the same export "
+                         "again completes it")
+        finally:
+            stop.set()
+            self.discard(export.path)
+        try:
+            self._write(job, state)
+        except Exception as exc:  # noqa: BLE001  (a store closed under it): the lease runs out, the job reads failed
+            log.error("import %s: its end not recorded: %s", job, type(exc).__name__)
+
+    def _renew(self, job: str, stop: threading.Event) -> None:
+        while not stop.wait(self.beat):
+            try:
+                self.store.update(_replace(job, LEASE_UNTIL, self._until()))
+            except Exception as exc:  # noqa: BLE001  the next beat tries again; the lease outlives several
+                log.warning("import %s: lease not renewed: %s", job, type(exc).__name__)
+
+    def _write(self, job: str, state: Mapping[str, object]) -> None:
+        self.store.update(_replace(job, STATUS, _json(state)))
+
+    def _until(self) -> ox.Literal:
+        return ox.Literal(repr(time.time() + self.lease), datatype=DOUBLE)
+
+
+def report_json(report: ImportReport, seconds: float) -> dict[str, object]:
+    """The report `hmis-ld import-csv` prints: its table (`summary`) and its figures, and the
+    problems with file, line, column and reason (never a value of personal data)."""
+    return {"summary": report.summary(), "files": {name: asdict(stats) for name, stats in report.files.items()},
+            "ignored_files": report.ignored_files, "rows": report.rows, "quads_written": report.quads_written,
+            "seconds": round(seconds, 1), "problems_total": len(report.problems),
+            "problems": [asdict(p) for p in report.problems[:PROBLEMS_KEPT]]}
+
+
+def _view(row: Mapping[str, ox.Literal]) -> dict[str, object]:
+    state = json.loads(row["status"].value)
+    if state["status"] in ACTIVE and float(row["until"].value) < time.time():
+        state.update(status="failed", error=STOPPED)
+    return {"id": row["job"].value.rpartition(":")[2], **state}
+
+
+def _status(row: Mapping[str, ox.Literal]) -> str:
+    return str(_view(row)["status"])
+
+
+def _replace(job: str, predicate: str, value: ox.Literal) -> str:
+    node, graph = ntriples_term(_node(job)), f"<{iris.IMPORTS}>"
+    return (f"DELETE {{ GRAPH {graph} {{ {node} <{predicate}> ?old }} }} "
+            f"INSERT {{ GRAPH {graph} {{ {node} <{predicate}> {ntriples_term(value)} }} }} "
+            f"WHERE {{ GRAPH {graph} {{ {node} <{predicate}> ?old }} }}")
+
+
+def _node(job: str) -> ox.NamedNode:
+    return ox.NamedNode(f"{iris.BASE}import:{job}")
+
+
+def _is_id(text: str) -> bool:
+    return len(text) == 32 and all(c in "0123456789abcdef" for c in text)
+
+
+def _json(value: object) -> ox.Literal:
+    return ox.Literal(json.dumps(value, sort_keys=True))
+
+
+def _now() -> str:
+    return clock.now().isoformat()
