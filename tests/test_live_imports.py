@@ -25,6 +25,8 @@ from hmis_ld.api import create_app
 from hmis_ld.authz.accounts import Accounts
 from hmis_ld.csv.importer import import_csv
 from hmis_ld.model import MODEL, iris
+from hmis_ld.model.schema import RDF_TYPE
+from hmis_ld.model.vocabulary import extension_terms
 from hmis_ld.store import EVERY_GRAPH, EmbeddedStore, Store
 from hmis_ld.store.remote import RemoteStore
 
@@ -105,6 +107,9 @@ def test_an_upload_is_imported_in_the_background_with_progress_and_the_clis_repo
     assert admin.get(f"/api/v1/clients/{pid}").status_code == 200
     listed = admin.get("/api/v1/imports").get_json()["imports"]
     assert [j["id"] for j in listed] == [job["id"]] and "report" not in listed[0]
+    kept = {r["p"].value for r in _store(admin).select(f"SELECT DISTINCT ?p WHERE {{ GRAPH <{iris.IMPORTS}> {{ ?s ?p ?o }} }}",
+                                                        graphs=[iris.IMPORTS])}
+    assert kept and kept <= extension_terms() | {RDF_TYPE}  # the job's terms are declared ones
 
 
 def test_a_form_upload_and_its_job_seen_by_its_own_account_only(demo_csv: Path) -> None:
