@@ -102,9 +102,11 @@ class Identity:
         """The client record with this ClientID (or one it had before `hmis-ld upgrade` keyed
         them) among `graphs`: a caller's lookup_dataset, so a record they may not see is not
         found, as one that does not exist is not."""
+        # VALUES, not the path `a|b`: Oxigraph scanned every ClientID for the path (0.5 s at 10k clients)
         rows = list(self.store.select(
-            f"SELECT ?r ?g ?cid ?now WHERE {{ GRAPH ?g {{ ?r <{CLIENT_ID}>|<{FORMER_CLIENT_ID}> ?cid ; "
-            f"<{CLIENT_ID}> ?now }} }}", substitutions={"cid": ox.Literal(client_id)}, graphs=graphs))
+            f"SELECT ?r ?g ?cid ?now WHERE {{ VALUES ?p {{ <{CLIENT_ID}> <{FORMER_CLIENT_ID}> }} "
+            f"GRAPH ?g {{ ?r ?p ?cid ; <{CLIENT_ID}> ?now }} }}", substitutions={"cid": ox.Literal(client_id)},
+            graphs=graphs))
         return ClientRecord(rows[0]["r"].value, rows[0]["now"].value, rows[0]["g"].value) if rows else None
 
     def person_of(self, subject: str) -> str:
