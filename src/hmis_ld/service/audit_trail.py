@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import unquote
 
 import pyoxigraph as ox
 
@@ -29,8 +30,8 @@ PAGE = {
 }
 DETAILS = f"""SELECT ?a ?time ?user ?account ?operation ?type ?key ?field WHERE {{
   VALUES ?a {{ %s }}
-  ?a <{P}startedAtTime> ?time ; <{EXT}userID> ?user ; <{P}wasAssociatedWith> ?account ;
-     <{EXT}operation> ?operation ; <{EXT}recordType> ?type .
+  ?a <{P}startedAtTime> ?time ; <{EXT}userID> ?user ; <{EXT}operation> ?operation ; <{EXT}recordType> ?type .
+  OPTIONAL {{ ?a <{P}wasAssociatedWith> ?account }}
   {{ ?a <{EXT}recordKey> ?key }} UNION {{ ?a <{EXT}field> ?field }}
 }}"""
 # The audit graph is in no caller's dataset: these are system reads, for callers with the audit grant.
@@ -52,10 +53,18 @@ def audit_entries(store: Store, page: Page, *, record: str | None = None, user: 
         for r in store.select(DETAILS % " ".join(str(a) for a in result.items), graphs=AUDIT_GRAPHS):
             entry = entries.setdefault(r["a"].value, {
                 "time": r["time"].value, "UserID": r["user"].value,
-                "account": r["account"].value.removeprefix(iris.BASE + "account:"),
+                "account": _account(r),
                 "operation": r["operation"].value, "recordType": r["type"].value, "records": [], "fields": []})
             if "key" in r:
                 entry["records"].append(r["key"].value)  # type: ignore[union-attr]
             if "field" in r:
                 entry["fields"].append(r["field"].value)  # type: ignore[union-attr]
     return PageOf(sorted(entries.values(), key=lambda e: str(e["time"])), result.next_offset)
+
+
+def _account(row: dict[str, ox.NamedNode | ox.Literal]) -> str:
+    """The account that signed in. An entry names it when it is not the UserID (a client acting
+    for a user); entries written before that rule name it always."""
+    if "account" not in row:
+        return row["user"].value
+    return unquote(row["account"].value.removeprefix(iris.BASE + "account:"))

@@ -32,6 +32,14 @@ def _subs(substitutions: Mapping[str, Term] | None) -> dict | None:
     return {ox.Variable(k): v for k, v in substitutions.items()}
 
 
+# Quads written between two flushes of RocksDB's memtables (an update counts one per 100
+# characters of its text). Oxigraph sizes the memtables for bulk loads (128 MiB, several per
+# column family, seven column families per named-graph write), so a server writing audit entries
+# grew about 30 KiB of RSS per 36-quad entry towards gigabytes; flushing every 50,000 quads, in
+# the background, holds it near 80 MiB (bench/memory_bench.py, docs/deployment.md).
+FLUSH_EVERY = 50_000
+
+
 def _rows(solutions: ox.QuerySolutions) -> Iterator[Row]:
     names = [v.value for v in solutions.variables]
     for solution in solutions:  # a solution iterates its values in variable order
@@ -45,7 +53,8 @@ class EmbeddedStore(Store):
     forgets the names unless it only added quads to graphs already listed (an audit entry), and
     counts a generation, so a listing that raced with it is not kept."""
 
-    def __init__(self, path: str | Path | None = None):
+    def __init__(self, path: str | Path | None = None, flush_every: int = FLUSH_EVERY):
+        """`flush_every`: quads written between memtable flushes of an on-disk store (0: never)."""
         self.path = Path(path) if path is not None else None
         if self.path is not None:
             self.path.mkdir(parents=True, exist_ok=True)
@@ -60,6 +69,9 @@ class EmbeddedStore(Store):
         self._graphs: tuple[str, ...] | None = None  # sorted
         self._generation = 0
         self._lock = threading.Lock()
+        self._flush_every = flush_every if self.path is not None else 0
+        self._unflushed = 0
+        self._flusher: threading.Thread | None = None
 
     def _changed(self, graphs: Iterable[str] | None = None) -> None:
         """After a write to `graphs` (None: any graph, or graphs removed)."""
@@ -67,6 +79,19 @@ class EmbeddedStore(Store):
             if graphs is None or self._graphs is None or not set(graphs).issubset(self._graphs):
                 self._generation += 1
                 self._graphs = None
+
+    def _wrote(self, quads: int) -> None:
+        """Count a write; past `flush_every` quads, flush the memtables in a background thread
+        (a flush takes 0.2 to 1 s, with the GIL released), one flush at a time."""
+        if not self._flush_every:
+            return
+        with self._lock:
+            self._unflushed += quads
+            if self._unflushed < self._flush_every or (self._flusher and self._flusher.is_alive()):
+                return
+            self._unflushed = 0
+            self._flusher = threading.Thread(target=self._store.flush, name="hmis-ld-flush", daemon=True)
+            self._flusher.start()
 
     def _query(self, sparql, substitutions, graphs):
         return self._store.query(sparql, substitutions=_subs(substitutions), **_dataset(graphs))
@@ -87,11 +112,13 @@ class EmbeddedStore(Store):
     def update(self, sparql: str) -> None:
         self._store.update(sparql)
         self._changed()
+        self._wrote(max(1, len(sparql) // 100))
 
     def extend(self, quads: Iterable[ox.Quad]) -> None:
         quads = list(quads)
         self._store.extend(quads)
         self._changed({q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode)})
+        self._wrote(len(quads))
 
     def bulk_load(self, quads: Iterable[ox.Quad]) -> None:
         self._store.bulk_extend(quads)
@@ -119,6 +146,8 @@ class EmbeddedStore(Store):
         return ("\n".join(lines) + "\n").encode()
 
     def close(self) -> None:
+        if self._flusher is not None:
+            self._flusher.join()
         if self.path is not None:
             self._store.flush()
         del self._store
