@@ -7,14 +7,16 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from hmis_ld.authz import grants
 from hmis_ld.authz.tokens import Issuer
+from hmis_ld.cli_backup import add_commands as add_backup_commands
 from hmis_ld.serving import Settings
 from hmis_ld.store import STORE_ENV, STORE_URL_ENV, Store, open_store, store_path
+from hmis_ld.store.backup import BackupError
 from hmis_ld.store.held import StoreHeld
 
 DEMO_CLIENTS = 500
@@ -92,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--clients", type=int, default=DEMO_CLIENTS)
     demo.add_argument("--seed", type=int, default=2026)
     _store_arg(demo)
+    add_backup_commands(sub, _store_arg)
     return parser
 
 
@@ -102,8 +105,8 @@ def main(argv: list[str] | None = None) -> int:
     commands = {"serve": _serve, "import-csv": _import, "export-csv": _export, "demo": _demo, "users": _users,
                 "persons": _persons, "token": _token, "upgrade": _upgrade}
     try:
-        return commands[args.command](args)
-    except (CommandError, StoreHeld) as exc:
+        return commands[args.command](args) if args.command in commands else args.handler(args)
+    except (CommandError, StoreHeld, BackupError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 
@@ -269,17 +272,41 @@ DEMO_GRANTS = ("all:read", "all:write", "pii:read", "sparql", "audit", "admin")
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from hmis_ld.api import OutdatedStore, create_app
-    from hmis_ld.api.origin import BadSetting, host_of
+    from hmis_ld.api import create_app
 
     path = store_path(args.store)
     if args.workers < 1 or (args.workers > 1 and not os.environ.get(STORE_URL_ENV)):
         raise CommandError("--workers above 1 needs --store-url: an embedded store is opened by one process")
+    config = {"STORE_PATH": str(path)}
+    if args.dev:
+        import logging
+
+        from hmis_ld.api.limits import ProblemRequestHandler
+
+        app = _checked_app(args, path, config)
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # its lines hold paths and query strings
+        app.run(host=args.host, port=args.port, threaded=False, request_handler=ProblemRequestHandler)
+        return 0
+    from hmis_ld.api.context import EXTENSION
+    from hmis_ld.serving import serve
+
+    failed = _in_child(lambda: _checked_app(args, path, config).extensions[EXTENSION].store.close())
+    if failed:
+        return failed
+    return serve(lambda: create_app(config), Settings(args.host, args.port, args.threads, args.timeout,
+                                                      args.graceful_timeout, args.keep_alive, args.workers))
+
+
+def _checked_app(args: argparse.Namespace, path: Path, config: dict[str, str]):
+    """The app, after any demo data; settings and the store are checked here, so that a
+    problem is one line."""
+    from hmis_ld.api import OutdatedStore, create_app
+    from hmis_ld.api.origin import BadSetting, host_of
+
     if args.demo:
         _prepare_demo(path)
-    config = {"STORE_PATH": str(path)}
     try:
-        app = create_app(config)  # settings and the store are checked here, so that a problem is one line
+        app = create_app(config)
     except (OutdatedStore, BadSetting) as exc:
         raise CommandError(str(exc)) from None
     print(f"serving {path} on http://{args.host}:{args.port}/api/v1/ (docs: /api/v1/docs)", flush=True)
@@ -287,21 +314,33 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"note: the URLs the API writes (Location, Link, the JSON-LD @context) will name http://"
               f"{host_of(args.host, str(args.port), 'http')}: set HMIS_LD_PUBLIC_URL to the address clients use "
               "(docs/deployment.md)", flush=True)
-    if args.dev:
-        import logging
+    return app
 
-        from hmis_ld.api.limits import ProblemRequestHandler
 
-        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # its lines hold paths and query strings
-        app.run(host=args.host, port=args.port, threaded=False, request_handler=ProblemRequestHandler)
-        return 0
-    from hmis_ld.api.context import EXTENSION
-    from hmis_ld.serving import serve
+def _in_child(work: Callable[[], object]) -> int:
+    """Run `work` in a forked child and wait for it; its exit status (2 after a CommandError).
+    RocksDB starts its background threads (memtable flushes, compactions) in the first process
+    that opens a store folder, and a process forked after that has none: a gunicorn worker
+    forked from a master that had opened the store never flushed, so a backup or a flush in it
+    waited for ever. So the master never opens one itself."""
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            work()
+        except (CommandError, StoreHeld) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            code = 2
+        except BaseException:  # noqa: BLE001  # the child must end here, whatever happened
+            import traceback
 
-    app.extensions[EXTENSION].store.close()  # the worker opens it again: a RocksDB handle does not survive a fork
-    del app
-    return serve(lambda: create_app(config), Settings(args.host, args.port, args.threads, args.timeout,
-                                                      args.graceful_timeout, args.keep_alive, args.workers))
+            traceback.print_exc()
+            code = 1
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
 
 
 def _prepare_demo(path: Path) -> None:

@@ -25,6 +25,7 @@ from hmis_ld.api import (
     sparql,
     trail,
 )
+from hmis_ld.api.backup import blp as backup_blueprint
 from hmis_ld.api.billing import blp as billing_blueprint
 from hmis_ld.api.console import bp as console_blueprint
 from hmis_ld.api.context import EXTENSION, Services
@@ -80,7 +81,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
     api.spec.components.security_scheme("basicAuth", {"type": "http", "scheme": "basic"})
     for blueprint in (hud.blp, crud.blp, identity.blp, imports.blp, auth.blp, trail.blp, sparql.blp, published.blp, resolve.blp,
-                      billing_blueprint):
+                      billing_blueprint, backup_blueprint):
         api.register_blueprint(blueprint)
     app.register_blueprint(fhir_blueprint)  # FHIR R4 facade: described by /fhir/metadata, not the OpenAPI
     problems.register(app)
