@@ -10,8 +10,10 @@ one round trip on a kept-alive connection.
 
 from __future__ import annotations
 
+import os
 import re
 import threading
+import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from itertools import islice
@@ -49,6 +51,7 @@ class RemoteStore(Store):
         self.timeout = timeout
         self._local = threading.local()
         self._pool = pool
+        _OPEN.add(self)
 
     @property
     def _http(self) -> requests.Session:
@@ -156,6 +159,20 @@ class RemoteStore(Store):
 
 
 _EVERY = EveryGraph()
+
+# A forked child (the SPARQL endpoint runs each query in one) inherits the pooled connections
+# of the thread that forked. Were it to send its query on one of them and be killed, the
+# parent would later read the engine's answer to the child's query as its own. The child
+# starts with sessions of its own instead; the inherited sockets stay the parent's.
+_OPEN: weakref.WeakSet[RemoteStore] = weakref.WeakSet()
+
+
+def _fresh_sessions_in_child() -> None:
+    for store in list(_OPEN):
+        store._local = threading.local()
+
+
+os.register_at_fork(after_in_child=_fresh_sessions_in_child)
 
 # A variable token outside strings, IRIs and comments: a lexer just good enough to find the
 # first group of the WHERE clause.
