@@ -1,10 +1,10 @@
 """Medicaid billing (scenario 13) on a demo store: p50 of a month of claims, as a system-wide
-biller and as the biller of one organization. Prints numbers, asserts nothing.
+biller and as the biller of one organization. Prints a table, asserts nothing.
 
-    .venv/bin/python bench/billing_bench.py 10000 [--data bench/.data] [--runs 7]
+    .venv/bin/python bench/billing_bench.py --clients 10000 [--data bench/.data] [--runs 7]
 
-The store is api_bench's `DATA/store-N` (built from the seeded demo CSV when missing: about a
-minute at 10k clients, 12 at 100k). The month is the last full month with services in the data.
+The store is api_bench's DATA/store-N, shared with fhir_bench (built from the seeded demo CSV
+when missing), read through a checkpoint. The month is the last full month with services.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def _month(store: EmbeddedStore) -> tuple[dt.date, dt.date]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("clients", type=int)
+    parser.add_argument("--clients", type=int, default=10000)
     parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parent / ".data")
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
@@ -52,6 +52,8 @@ def main() -> None:
         f"organization {organization}": (wide, BillingQuery(start, end, organization=organization)),
     }
     print(f"{args.clients} clients, Medicaid claims {start}..{end}")
+    print(f"| {'biller':32} | {'claims':>6} | {'p50 ms':>8} | {'ms/claim':>8} |")
+    print(f"|{'-' * 34}|{'-' * 7}:|{'-' * 9}:|{'-' * 9}:|")
     for name, (access, asked) in cases.items():
         times, found = [], 0
         for _ in range(args.runs):
@@ -59,7 +61,8 @@ def main() -> None:
             found = len(billable_services(store, access, asked, codes))
             times.append((time.perf_counter() - began) * 1000)
         p50 = statistics.median(times)
-        print(f"  {name:32} {found:6} claims  p50 {p50:8.1f} ms  ({p50 / max(found, 1):.3f} ms a claim)")
+        print(f"| {name:32} | {found:6} | {p50:8.1f} | {p50 / max(found, 1):8.3f} |")
+    store.close()
 
 
 if __name__ == "__main__":

@@ -1,7 +1,11 @@
-"""FHIR facade at a demo store size: p50 of Patient search by identifier and of $everything on
-the client with the most services. Prints numbers, asserts nothing.
+"""FHIR facade on a demo store: p50 of Patient search by identifier and of $everything on the
+client with the most services (whole, first page, and every page following next links).
+Prints a table, asserts nothing.
 
-    .venv/bin/python bench/fhir_bench.py 10000      # a few minutes: builds the demo store first
+    .venv/bin/python bench/fhir_bench.py --clients 10000 [--data bench/.data] [--runs 30]
+
+The store is api_bench's DATA/store-N (built from the seeded demo CSV when missing), read
+through a checkpoint; billing_bench uses the same one.
 """
 
 from __future__ import annotations
@@ -9,21 +13,24 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
+from api_bench import working_copy
 from conftest import signed_in
 
 from hmis_ld.api import create_app
-from hmis_ld.csv.importer import import_csv
-from hmis_ld.demo import write_demo_csv
-from hmis_ld.store import EVERY_GRAPH, EmbeddedStore
+from hmis_ld.model.derived import CLIENT_ID
+from hmis_ld.store import EVERY_GRAPH, EmbeddedStore, Store
+
+PID_SYSTEM, CID_SYSTEM = "urn:hmis-ld:local:PersonalID", "urn:hmis-ld:local:ClientID"
 
 
-def p50(call, runs: int) -> float:
+def p50(call: Callable[[], object], runs: int) -> float:
     times = []
     for _ in range(runs):
         start = time.perf_counter()
@@ -32,28 +39,56 @@ def p50(call, runs: int) -> float:
     return statistics.median(times)
 
 
+def busiest_record(store: Store) -> tuple[str, str, int]:
+    """(PersonalID, ClientID, services) of the client record with the most services."""
+    rows = store.select(
+        f"SELECT ?pid ?cid ?n WHERE {{ {{ SELECT ?g ?c (COUNT(?s) AS ?n) WHERE {{ GRAPH ?g {{ "
+        f"?s <urn:hud:hmis:owl#DateProvided> ?d ; <urn:hmis-ld:ext#refClient> ?c }} }} GROUP BY ?g ?c "
+        f"ORDER BY DESC(?n) LIMIT 1 }} GRAPH ?g {{ ?c <urn:hud:hmis:owl#PersonalID> ?pid ; <{CLIENT_ID}> ?cid }} }}",
+        graphs=EVERY_GRAPH)  # a benchmark's own look for the record with the most services
+    row = next(iter(rows))
+    return row["pid"].value, row["cid"].value, int(row["n"].value)
+
+
+def every_page(client, url: str) -> int:
+    pages = 0
+    while url:
+        bundle = client.get(url).get_json()
+        pages += 1
+        url = next((link["url"] for link in bundle["link"] if link["relation"] == "next"), None)
+    return pages
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("clients", type=int)
-    parser.add_argument("--runs", type=int, default=50)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", type=int, default=10000)
+    parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parent / ".data")
+    parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        write_demo_csv(Path(folder), args.clients, seed=7)
-        store = EmbeddedStore()
-        import_csv(store, Path(folder), progress=False)
-    client = signed_in(create_app({"STORE": store, "TESTING": True}), "bench")
-    # the person with the most services: a bench's system read of every graph
-    row = next(iter(store.select(
-        "SELECT ?pid (COUNT(?s) AS ?n) WHERE { GRAPH ?g { ?s a <urn:hud:hmis:owl#ServiceFAReferral> ; "
-        "<urn:hud:hmis:owl#PersonalID> ?pid } } GROUP BY ?pid ORDER BY DESC(?n) LIMIT 1", graphs=EVERY_GRAPH)))
-    pid, services = row["pid"].value, row["n"].value
-    search = f"/fhir/Patient?identifier=urn:hmis-ld:local:PersonalID|{pid}"
-    patient = client.get(search).get_json()["entry"][0]["resource"]["id"]
-    everything = f"/fhir/Patient/{patient}/$everything?_count=500"
-    size = len(client.get(everything).get_json()["entry"])
-    print(f"clients={args.clients} person={pid} services={services} $everything entries={size}")
-    print(f"Patient?identifier p50 {p50(lambda: client.get(search), args.runs):.2f} ms")
-    print(f"$everything p50 {p50(lambda: client.get(everything), args.runs):.2f} ms")
+    store = EmbeddedStore(str(working_copy(args.data, args.clients)))
+    client = signed_in(create_app({"STORE": store, "TESTING": True}), "fhir-bench")
+    pid, cid, services = busiest_record(store)
+    search = f"/fhir/Patient?identifier={PID_SYSTEM}|{pid}"
+    by_client_id = f"/fhir/Patient?identifier={CID_SYSTEM}|{cid}"
+    everything = f"/fhir/Patient/{cid}/$everything"
+    entries = len(client.get(everything + "?_count=500").get_json()["entry"])
+    pages = every_page(client, everything + "?_count=20")
+    cases = [
+        ("Patient?identifier (PersonalID)", search, 1),
+        ("Patient?identifier (ClientID)", by_client_id, 1),
+        ("$everything, _count=500 (all)", everything + "?_count=500", entries),
+        ("$everything, first page of 20", everything + "?_count=20", min(entries, 20)),
+    ]
+    print(f"{args.clients} clients; client record {cid} (person {pid}): {services} services, "
+          f"$everything {entries} entries")
+    print(f"| {'request':34} | {'entries':>7} | {'p50 ms':>8} | {'ms/entry':>8} |")
+    print(f"|{'-' * 36}|{'-' * 8}:|{'-' * 9}:|{'-' * 9}:|")
+    for name, url, size in cases:
+        took = p50(lambda url=url: client.get(url), args.runs)
+        print(f"| {name:34} | {size:7} | {took:8.1f} | {took / size:8.2f} |")
+    took = p50(lambda: every_page(client, everything + "?_count=20"), max(3, args.runs // 5))
+    print(f"| {f'$everything, all {pages} pages of 20':34} | {entries:7} | {took:8.1f} | {took / entries:8.2f} |")
+    store.close()
 
 
 if __name__ == "__main__":

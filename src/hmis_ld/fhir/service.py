@@ -266,7 +266,7 @@ class FhirService:
         person = next(iter(enrollments.values()))["PersonalID"]
         project = iris.project_id(iris.project_of_graph(held.graph))
         out: list[tuple[Resource, dt.date | None, dt.date | None]] = []
-        for p in coverage_periods(self.store, access, personal_ids=[str(person)]):
+        for p in coverage_periods(self.store, access, personal_ids=[str(person)], client_records={held.subject}):
             if p.project_id == project and p.enrollment_id in enrollments:
                 resource = build.coverage(coverage_id(p.kind, p.start, p.enrollment_id), p.kind,
                                           _coverage_label(p.kind), p.start, p.end, p.updated,

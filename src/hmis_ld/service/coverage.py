@@ -67,22 +67,26 @@ class _Record:
     updated: dt.datetime | None
 
 
-def _records_query(first: str, fields: str) -> str:
+def _records_query(first: str, kinds: Sequence[str]) -> str:
     """Every live IncomeBenefits record of the enrollments that `first` finds (binding ?record),
-    with the kinds of the VALUES block `fields` it says yes to (one row each, or one row with
-    none)."""
+    with its answer to each asked kind (?k0, ?k1...). One OPTIONAL per field, and OPTIONAL with
+    !BOUND for deleted records: Oxigraph runs those as lookups per record, where a VALUES list
+    of fields or FILTER NOT EXISTS read far more (100 ms instead of 2 for one client record)."""
+    answers = "".join(f"  OPTIONAL {{ GRAPH ?g {{ ?record <{_TABLE.by_name[k].iri}> ?k{n} }} }}\n"
+                      for n, k in enumerate(kinds))
     return f"""
-SELECT DISTINCT ?g ?record ?key ?pid ?eid ?date ?stage ?updated ?exit ?field WHERE {{
+SELECT DISTINCT ?g ?record ?key ?pid ?eid ?date ?stage ?updated ?exit {" ".join(f"?k{n}" for n in range(len(kinds)))}
+WHERE {{
   {first}
   GRAPH ?g {{ ?record <{HMIS}IncomeBenefitsID> ?key ; <{HMIS}PersonalID> ?pid ; <{HMIS}EnrollmentID> ?eid ;
                      <{HMIS}InformationDate> ?date ; <{_TO_ENROLLMENT}> ?enrollment }}
+  OPTIONAL {{ GRAPH ?g {{ ?record <{HMIS}DateDeleted> ?deleted }} }}
+  OPTIONAL {{ GRAPH ?g {{ ?enrollment <{HMIS}DateDeleted> ?gone }} }}
+  FILTER(!BOUND(?deleted) && !BOUND(?gone))
   OPTIONAL {{ GRAPH ?g {{ ?record <{HMIS}DataCollectionStage> ?stage }} }}
   OPTIONAL {{ GRAPH ?g {{ ?record <{HMIS}DateUpdated> ?updated }} }}
-  FILTER NOT EXISTS {{ GRAPH ?g {{ ?record <{HMIS}DateDeleted> ?deleted }} }}
-  FILTER NOT EXISTS {{ GRAPH ?g {{ ?enrollment <{HMIS}DateDeleted> ?gone }} }}
   OPTIONAL {{ GRAPH ?g {{ ?enrollment <{_EXIT_DATE}> ?exit }} }}
-  OPTIONAL {{ {fields} GRAPH ?g {{ ?record ?field {_YES} }} }}
-}}"""
+{answers}}}"""
 
 
 # The records of the asked persons' enrollments: ?client and ?g come as a VALUES block of
@@ -102,10 +106,12 @@ def _values(variables: str, rows: Iterable[Sequence[ox.NamedNode | ox.Literal]])
 
 
 def coverage_periods(store: Store, access: Access, *, personal_ids: Sequence[str] | None = None,
-                     kinds: Collection[str] | None = None) -> list[CoveragePeriod]:
+                     kinds: Collection[str] | None = None,
+                     client_records: Collection[str] | None = None) -> list[CoveragePeriod]:
     """The coverage periods of the asked persons (every person the caller sees when None) of the
     asked kinds (every kind of KINDS when None), ordered by person, kind and start. A merged
-    PersonalID finds its survivor's coverage, under the survivor's PersonalID."""
+    PersonalID finds its survivor's coverage, under the survivor's PersonalID. With
+    `client_records` (subjects), only those records' enrollments are read (a FHIR Patient's)."""
     asked = tuple(KINDS if kinds is None else kinds)
     unknown = set(asked) - set(KINDS)
     if unknown:
@@ -117,7 +123,8 @@ def coverage_periods(store: Store, access: Access, *, personal_ids: Sequence[str
         first, within = _values("?kind", fields) + " " + _BY_KIND, None
     else:
         _, records = resolve_with_records(store, list(dict.fromkeys(personal_ids)))
-        pairs = sorted((s, iris.client_record_graph(s)) for s in records)
+        pairs = sorted((s, iris.client_record_graph(s)) for s in records
+                       if client_records is None or s in client_records)
         dataset = access.dataset(store, [g for _, g in pairs])
         if dataset is not EVERY_GRAPH:  # the union reads every record graph
             pairs = [(s, g) for s, g in pairs if g in set(dataset)]
@@ -125,12 +132,11 @@ def coverage_periods(store: Store, access: Access, *, personal_ids: Sequence[str
             return []
         first = _values("?client ?g", [(ox.NamedNode(s), ox.NamedNode(g)) for s, g in pairs]) + " " + _BY_PERSON
         within = [g for _, g in pairs]
-    sparql = _records_query(first, _values("?field", fields))
+    sparql = _records_query(first, asked)
     return _periods(store.select(sparql, graphs=access.dataset(store, within)), asked)
 
 
 def _periods(rows: Iterable[Row], kinds: Sequence[str]) -> list[CoveragePeriod]:
-    by_iri = {_TABLE.by_name[k].iri: k for k in kinds}
     records: dict[str, dict] = {}
     said: dict[str, set[str]] = defaultdict(set)
     for r in rows:
@@ -143,8 +149,7 @@ def _periods(rows: Iterable[Row], kinds: Sequence[str]) -> list[CoveragePeriod]:
                 "updated": dt.datetime.fromisoformat(r["updated"].value) if "updated" in r else None,
                 "exit": dt.date.fromisoformat(r["exit"].value) if "exit" in r else None,
             }
-        if "field" in r:
-            said[subject].add(by_iri[r["field"].value])
+        said[subject] |= {k for n, k in enumerate(kinds) if f"k{n}" in r and r[f"k{n}"].value == "1"}
     enrollments: dict[tuple[str, str], list[str]] = defaultdict(list)
     for subject, rec in records.items():
         enrollments[(rec["graph"], rec["eid"])].append(subject)
