@@ -135,6 +135,9 @@ def test_a_form_upload_and_its_job_seen_by_its_own_account_only(demo_csv: Path) 
     assert reader.get(f"/api/v1/imports/{job['id']}").status_code == 403
     assert reader.get("/api/v1/imports").status_code == 403
     assert reader.post("/api/v1/imports", data=b"PK", content_type="application/zip").status_code == 403
+    paths = admin.get("/api/v1/openapi.json").get_json()["paths"]
+    assert {"get", "post"} <= set(paths["/api/v1/imports"]) and "get" in paths["/api/v1/imports/{job_id}"]
+    assert {"application/zip", "multipart/form-data"} == set(paths["/api/v1/imports"]["post"]["requestBody"]["content"])
 
 
 def _encrypted(data: bytes) -> bytes:
