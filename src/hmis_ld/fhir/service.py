@@ -185,13 +185,15 @@ class FhirService:
         """The context of each enrollment of a client record (its exit date from its Exit)."""
         exits = {str(r["EnrollmentID"]): r.get("ExitDate") for r in held.records["Exit"].values()}
         project = iris.project_of_graph(held.graph)
-        projects = read_found(self.store, PROJECT, {project: iris.project_id(project)}, access)
+        project_id = iris.project_id(project)
+        projects = read_found(self.store, PROJECT, {project: project_id}, access)
         org = next((str(v.record["OrganizationID"]) for v in projects.values()), None)
+        contexts = {key: build.EnrollmentContext(held.client_id, project_id, org, end if isinstance(end, dt.date) else None)
+                    for key, end in exits.items()}
+        open_one = build.EnrollmentContext(held.client_id, project_id, org)
 
         def context(record: Mapping[str, Value]) -> build.EnrollmentContext:
-            end = exits.get(str(record["EnrollmentID"]))
-            return build.EnrollmentContext(held.client_id, iris.project_id(project), org,
-                                           end if isinstance(end, dt.date) else None)
+            return contexts.get(str(record["EnrollmentID"]), open_one)
         return context
 
     def everything(self, client_id: str, access: Access, window: Window) -> Shown:

@@ -8,6 +8,7 @@ under `urn:hmis-ld:fhir:`. Each HMIS code list of the model is published as a Co
 from __future__ import annotations
 
 import base64
+import functools
 import re
 
 from hmis_ld.model import MODEL, iris
@@ -26,6 +27,7 @@ _ENCODED = "x."
 MERGED = "merged-"
 
 
+@functools.cache  # a handful of (source, field) pairs, asked once per resource
 def identifier_system(source: str, field: str) -> str:
     """`urn:hmis-ld:{source}:PersonalID`, `...:ClientID`, `...:EnrollmentID`..."""
     return f"{iris.BASE}{iris.quote_part(source)}:{field}"
