@@ -6,6 +6,7 @@ import csv
 import re
 import shutil
 import zipfile
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,8 @@ from hud_files import read_rows, rows_with_bad_codes, spec_columns
 
 from hmis_ld.csv.exporter import read_table
 from hmis_ld.csv.importer import import_csv
-from hmis_ld.model import MODEL
+from hmis_ld.model import MODEL, iris
+from hmis_ld.model.content_hash import CONTENT_HASH
 from hmis_ld.store import EVERY_GRAPH, EmbeddedStore
 
 HUD_FILES = [
@@ -85,6 +87,67 @@ def test_reimporting_the_same_export_changes_nothing(testkit: Path, tmp_path: Pa
     assert report.quads_written == 0
     assert all(s.loaded == s.updated == 0 for s in report.files.values())
     assert report.files["Services.csv"].unchanged == 6385
+
+
+def _write_rows(path: Path, rows: list[dict[str, str]]) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def test_reimporting_an_unchanged_export_reports_every_record_unchanged(demo_csv: Path) -> None:
+    store = new_store()
+    first = import_csv(store, demo_csv, progress=False)
+    before = store.dump_nquads()
+    again = import_csv(store, demo_csv, progress=False)
+    assert again.quads_written == 0
+    assert store.dump_nquads() == before
+    assert {name: s.unchanged for name, s in again.files.items()} == {name: s.loaded for name, s in first.files.items()}
+    assert all(s.loaded == s.updated == s.skipped == 0 for s in again.files.values())
+
+
+def test_a_changed_field_in_one_row_rewrites_that_record_only(demo_csv: Path, tmp_path: Path) -> None:
+    store = new_store()
+    import_csv(store, demo_csv, progress=False)
+    before = set(store.dump_nquads().decode().splitlines())
+    export = tmp_path / "export"
+    shutil.copytree(demo_csv, export)
+    services = read_rows(export / "Services.csv")
+    row = services[5]
+    services[5] = {**row, "DateProvided": "2026-01-02" if row["DateProvided"] != "2026-01-02" else "2026-01-03"}
+    _write_rows(export / "Services.csv", services)
+    report = import_csv(store, export, progress=False)
+    assert (report.files["Services.csv"].updated, report.files["Services.csv"].unchanged) == (1, len(services) - 1)
+    assert all(s.loaded == s.updated == 0 for name, s in report.files.items() if name != "Services.csv")
+    after = set(store.dump_nquads().decode().splitlines())
+    record = f"<{iris.record_iri(iris.DEFAULT_SOURCE, 'Services', row['ServicesID'])}>"
+    assert before != after
+    assert all(line.startswith(record) for line in before ^ after)
+    assert report.quads_written == len([line for line in after if record in line])  # its own quads, its parent's link
+    assert stale_documents(store) == []
+
+
+def test_records_stored_without_a_hash_are_compared_once_and_given_one(demo_csv: Path) -> None:
+    """A store written before content hashes, or records the API wrote since (which drops their hash)."""
+    store = new_store()
+    import_csv(store, demo_csv, progress=False)
+    hashed = store.dump_nquads()
+    store.update(f"DELETE WHERE {{ GRAPH ?g {{ ?s <{CONTENT_HASH}> ?h }} }}")
+    report = import_csv(store, demo_csv, progress=False)
+    assert all(s.loaded == s.updated == 0 for s in report.files.values())
+    assert report.quads_written == hashed.count(CONTENT_HASH.encode())
+    assert store.dump_nquads() == hashed
+    assert import_csv(store, demo_csv, progress=False).quads_written == 0
+
+
+def test_progress_names_files_done_of_files_total_and_rows_read(demo_csv: Path) -> None:
+    calls: list[tuple[int, int, int]] = []
+    report = import_csv(new_store(), demo_csv, progress=False, on_progress=lambda *done: calls.append(done))
+    files = len(list(demo_csv.glob("*.csv")))
+    assert calls[-1] == (files, files, report.rows)
+    assert {files_done for files_done, _, _ in calls} >= set(range(1, files + 1))
+    assert all(a[0] <= b[0] and a[2] <= b[2] for a, b in pairwise(calls))
 
 
 def test_zip_import_equals_folder_import(testkit: Path, tmp_path: Path, testkit_store: EmbeddedStore) -> None:

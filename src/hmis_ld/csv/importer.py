@@ -29,10 +29,12 @@ from pathlib import Path
 import pyoxigraph as ox
 from tqdm import tqdm
 
+from hmis_ld.csv.progress import OnProgress, Progress
 from hmis_ld.csv.recovery import Note, recover, said, shown
-from hmis_ld.csv.report import ImportReport
+from hmis_ld.csv.report import FileStats, ImportReport
 from hmis_ld.csv.source import CsvFile, open_export
 from hmis_ld.model import MODEL, Table, activity, iris
+from hmis_ld.model.content_hash import CONTENT_HASH, content_hash, hash_quad
 from hmis_ld.model.identity import client_id_key, person_link_quad, person_quads
 from hmis_ld.model.ownership import replace_records
 from hmis_ld.model.records import Placement, record_quads
@@ -42,6 +44,7 @@ from hmis_ld.model.values import Value, ValueProblem, parse_value
 from hmis_ld.store import Store
 
 BATCH = 500
+_HASHED = ox.NamedNode(CONTENT_HASH)
 
 Record = dict[str, Value]
 
@@ -90,23 +93,29 @@ class _Known:
 
 
 def import_csv(store: Store, path: str | Path, *, source: str = iris.DEFAULT_SOURCE,
-               progress: bool | None = None, strict: bool = False) -> ImportReport:
+               progress: bool | None = None, strict: bool = False, on_progress: OnProgress | None = None
+               ) -> ImportReport:
     """Import an HMIS CSV export (folder or .zip) into `store`; returns what happened.
 
+    `progress`: show a progress bar on stderr (default: when it is a terminal).
     `strict`: reject a row for any value it cannot store as given, instead of keeping the
-    row without that value (or repaired) and warning."""
+    row without that value (or repaired) and warning.
+    `on_progress(files_done, files_total, rows_done)`: called after each file is written and
+    every few thousand rows read (csv.progress)."""
     files, ignored = open_export(path)
+    tick = Progress(on_progress, len(files))
     report = ImportReport(ignored_files=ignored)
     fresh = store.is_empty()
     known = _Known(store, fresh)
     show = sys.stderr.isatty() if progress is None else progress
-    writer = _Writer(store, fresh, report)
+    writer = _Writer(store, fresh, report, known.client_key)
     clients: list[Row] = []
+    clients_pending = "Client" in files
     for table in MODEL.tables.values():
         csv_file = files.get(table.name)
         if csv_file is None:
             continue
-        rows = _read_rows(table, csv_file, report, show, strict)
+        rows = _read_rows(table, csv_file, report, show, strict, tick)
         if table.name == "Client":
             clients = rows  # placed after enrollments: a client record lives where its enrollments are
             for row in rows:
@@ -115,11 +124,14 @@ def import_csv(store: Store, path: str | Path, *, source: str = iris.DEFAULT_SOU
             continue
         placed = _place(table, rows, csv_file.name, known, report, source)
         writer.write(table, csv_file.name, placed, known)
-        if table.name == "Enrollment":
-            _write_clients(clients, files.get("Client"), source, known, writer)
-            clients = []
-    if clients:
-        _write_clients(clients, files.get("Client"), source, known, writer)
+        tick.file_done()
+        if table.name == "Enrollment" and clients_pending:
+            _write_clients(clients, files["Client"], source, known, writer)
+            tick.file_done()
+            clients_pending = False
+    if clients_pending:
+        _write_clients(clients, files["Client"], source, known, writer)
+        tick.file_done()
     writer.finish()
     if fresh:
         store.update(activity.refresh_all())
@@ -127,7 +139,8 @@ def import_csv(store: Store, path: str | Path, *, source: str = iris.DEFAULT_SOU
     return report
 
 
-def _read_rows(table: Table, csv_file: CsvFile, report: ImportReport, show: bool, strict: bool) -> list[Row]:
+def _read_rows(table: Table, csv_file: CsvFile, report: ImportReport, show: bool, strict: bool,
+               tick: Progress) -> list[Row]:
     """Parse and check every row; rejected rows are reported, not returned.
 
     A row is rejected for a blank or unreadable key or link, or a key already seen; in
@@ -145,6 +158,7 @@ def _read_rows(table: Table, csv_file: CsvFile, report: ImportReport, show: bool
             report.reject(csv_file.name, 1, table.key, "header lacks the key column")
             return rows
         for line, cells in tqdm(body, desc=csv_file.name, unit=" rows", disable=not show, leave=False):
+            tick.row()
             record: Record = {}
             unreadable: list[tuple[Field, str, ValueProblem]] = []
             for i, f in positions:
@@ -224,11 +238,8 @@ def _graph_for(table: Table, record: Record, known: _Known, source: str) -> str:
     return iris.source_graph(source)
 
 
-def _write_clients(rows: list[Row], csv_file: CsvFile | None, source: str, known: _Known,
-                   writer: _Writer) -> None:
+def _write_clients(rows: list[Row], csv_file: CsvFile, source: str, known: _Known, writer: _Writer) -> None:
     """One client record per graph where the person has an enrollment (else the source graph)."""
-    if csv_file is None:
-        return
     table = MODEL.tables["Client"]
     stored_graphs = known.stored_enrollment_graphs([str(r.record["PersonalID"]) for r in rows])
     placed = []
@@ -241,12 +252,18 @@ def _write_clients(rows: list[Row], csv_file: CsvFile | None, source: str, known
 
 
 class _Writer:
-    """Applies HUD's DateUpdated rule and writes, in bulk or in transactional batches."""
+    """Applies HUD's DateUpdated rule and writes, in bulk or in transactional batches.
 
-    def __init__(self, store: Store, fresh: bool, report: ImportReport):
+    A stored record is unchanged when its content hash (model.content_hash) is the one the
+    row gives, so an unchanged export costs one lookup per batch and writes nothing. Only
+    the records to replace are read whole, and those without a hash (written by the API, or
+    by an import before hashes), which are compared quad by quad and given one."""
+
+    def __init__(self, store: Store, fresh: bool, report: ImportReport, client_key: bytes):
         self.store = store
         self.fresh = fresh
         self.report = report
+        self.client_key = client_key
         self._bulk: list[ox.Quad] = []
 
     def write(self, table: Table, file: str, placed: list[tuple[Row, Placement]], known: _Known) -> None:
@@ -254,6 +271,7 @@ class _Writer:
         if self.fresh:
             for row, placement in placed:
                 self._bulk.extend(self._quads(table, row.record, placement))
+                self._bulk.append(self._hash_quad(table, row.record, placement))
                 self._bulk.extend(self._extra(table, row.record, placement))
             stats.loaded += len({str(r.record[table.key]) for r, _ in placed})
             self._flush_bulk_if_large()
@@ -262,29 +280,68 @@ class _Writer:
         for row, placement in placed:
             by_key[str(row.record[table.key])].append((row, placement))
         for chunk in _chunks(list(by_key), BATCH):
-            stored = known.stored(table, chunk)
-            old_quads = load_records(self.store, [s.subject for k in chunk for s in stored.get(k, [])])
-            delete: list[str] = []
-            insert: list[ox.Quad] = []
-            for key in chunk:
-                versions = stored.get(key, [])
-                items = by_key[key]
-                new_quads = [q for row, p in items for q in self._quads(table, row.record, p)]
-                if not versions:
-                    stats.loaded += 1
-                elif _older(items[0][0].record, versions):
-                    stats.skipped += 1
-                    continue
-                elif {str(q) for q in new_quads} == {str(q) for s in versions for q in old_quads.get(s.subject, [])}:
-                    stats.unchanged += 1
-                    continue
-                else:
-                    stats.updated += 1
-                delete += [s.subject for s in versions]
-                insert += new_quads + self._extra(table, items[0][0].record, items[0][1])
-            old = [q for s in delete for q in old_quads.get(s, [])]
-            replace_records(self.store, delete, MODEL.ownership, insert, activity.refresh(insert + old))
-            self.report.quads_written += len(insert)
+            self._write_batch(table, stats, {key: by_key[key] for key in chunk}, known.stored(table, chunk))
+
+    def _write_batch(self, table: Table, stats: FileStats, items: dict[str, list[tuple[Row, Placement]]],
+                     stored: dict[str, list[StoredRecord]]) -> None:
+        """One transaction: the batch's new and changed records replace their stored versions."""
+        changed: list[str] = []
+        unhashed: list[str] = []
+        for key, placed in items.items():
+            versions = stored.get(key, [])
+            if not versions:
+                stats.loaded += 1
+                changed.append(key)
+            elif _older(placed[0][0].record, versions):
+                stats.skipped += 1
+            elif any(v.content_hash is None for v in versions):
+                unhashed.append(key)
+            elif self._same(table, placed, versions):
+                stats.unchanged += 1
+            else:
+                stats.updated += 1
+                changed.append(key)
+        old_quads = load_records(self.store, [v.subject for k in changed + unhashed for v in stored.get(k, [])])
+        insert: list[ox.Quad] = []
+        for key in unhashed:
+            new_quads = [q for row, p in items[key] for q in self._quads(table, row.record, p)]
+            old = {str(q) for v in stored[key] for q in old_quads.get(v.subject, []) if q.predicate != _HASHED}
+            if {str(q) for q in new_quads} == old:
+                stats.unchanged += 1
+                lacking = {v.subject for v in stored[key] if v.content_hash is None}
+                insert += [q for row, p in items[key] if (q := self._hash_quad(table, row.record, p)).subject.value
+                           in lacking]
+            else:
+                stats.updated += 1
+                changed.append(key)
+        if not changed and not insert:
+            return
+        delete = [v.subject for k in changed for v in stored.get(k, [])]
+        for key in changed:
+            for row, placement in items[key]:
+                insert += self._quads(table, row.record, placement)
+                insert.append(self._hash_quad(table, row.record, placement))
+            first, placement = items[key][0]
+            insert += self._extra(table, first.record, placement)
+        old = [q for s in delete for q in old_quads.get(s, [])]
+        replace_records(self.store, delete, MODEL.ownership, insert, activity.refresh(insert + old))
+        self.report.quads_written += len(insert)
+
+    def _same(self, table: Table, placed: list[tuple[Row, Placement]], versions: list[StoredRecord]) -> bool:
+        """The stored versions are those the rows would write: same records, same hashes, and
+        the PersonalID a merge may have relabelled since."""
+        record = placed[0][0].record
+        new = {p.subject(table, str(record[table.key])): self._hash(table, row.record, p) for row, p in placed}
+        pid = record.get("PersonalID")
+        return (new == {v.subject: v.content_hash for v in versions}
+                and all(v.personal_id in (None, pid) for v in versions))
+
+    def _hash(self, table: Table, record: Record, placement: Placement) -> str:
+        return content_hash(table, record, placement.source, placement.graph, self.client_key)
+
+    def _hash_quad(self, table: Table, record: Record, placement: Placement) -> ox.Quad:
+        subject = placement.subject(table, str(record[table.key]))
+        return hash_quad(table, subject, placement.graph, self._hash(table, record, placement))
 
     def _quads(self, table: Table, record: Record, placement: Placement) -> list[ox.Quad]:
         quads = record_quads(table, record, placement)

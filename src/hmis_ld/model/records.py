@@ -25,6 +25,7 @@ from functools import cache
 import pyoxigraph as ox
 
 from hmis_ld.model import iris
+from hmis_ld.model.content_hash import CONTENT_HASH
 from hmis_ld.model.derived import SEARCH_KEYS, UPDATED_ON, derived_quads
 from hmis_ld.model.inference import derived_type_quads
 from hmis_ld.model.schema import ACTIVE_UNTIL, EXT, FORMER_CLIENT_ID, RDF_TYPE, RESTATED, Table
@@ -41,8 +42,9 @@ READ_COPIES = frozenset({FIELDS, UPDATED_ON})
 # Every predicate the server keeps for itself beside a record's own fields and links: its read
 # copies, its search and blocking keys (model.derived), when an enrollment may be active
 # (model.activity), the fields children restate on their parents, a ClientID from before they
-# were keyed. Never part of a record's representation in any format (JSON-LD, Turtle).
-INTERNAL = frozenset({*READ_COPIES, *SEARCH_KEYS, ACTIVE_UNTIL, FORMER_CLIENT_ID,
+# were keyed, the hash an import compares (model.content_hash). Never part of a record's
+# representation in any format (JSON-LD, Turtle).
+INTERNAL = frozenset({*READ_COPIES, *SEARCH_KEYS, ACTIVE_UNTIL, FORMER_CLIENT_ID, CONTENT_HASH,
                       *(predicate for *_, predicate in RESTATED)})
 # Merging and splitting persons relabel PersonalID triples in place (service.identity), so
 # documents leave PersonalID out and readers take it from its triple.

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from hmis_ld.model.content_hash import CONTENT_HASH
 from hmis_ld.model.inference import OPEN_ENROLLMENT
 from hmis_ld.model.schema import HMIS, MODEL, RDF_TYPE, Table
 from hmis_ld.store import EVERY_GRAPH, Store
@@ -18,9 +19,14 @@ WHOLE = EVERY_GRAPH  # an import places and replaces records wherever they are
 
 @dataclass(frozen=True)
 class StoredRecord:
+    """`content_hash`: None when a write other than an import made it (model.content_hash).
+    `personal_id`: a merge relabels it in place, leaving the hash as it was."""
+
     subject: str
     graph: str
     date_updated: dt.datetime | None
+    content_hash: str | None = None
+    personal_id: str | None = None
 
 
 def _literals(keys: Sequence[str]) -> str:
@@ -28,19 +34,22 @@ def _literals(keys: Sequence[str]) -> str:
 
 
 def existing_records(store: Store, table: Table, keys: Sequence[str]) -> dict[str, list[StoredRecord]]:
-    """Stored versions of records by key (a person has one client record per owning graph)."""
+    """Stored versions of records by key (a person has one client record per owning graph),
+    with what an import compares: DateUpdated, content hash, PersonalID."""
     key_iri = table.key_field.iri
+    relabelled = f"OPTIONAL {{ GRAPH ?g {{ ?s <{HMIS}PersonalID> ?pid }} }} " if table.key != "PersonalID" and "PersonalID" in table.by_name else ""
     sparql = (
-        f"SELECT ?key ?s ?g ?du WHERE {{ VALUES ?key {{ {_literals(keys)} }} "
+        f"SELECT ?key ?s ?g ?du ?h ?pid WHERE {{ VALUES ?key {{ {_literals(keys)} }} "
         f"GRAPH ?g {{ ?s <{key_iri}> ?key . ?s <{RDF_TYPE}> <{table.cls}> }} "
-        f"OPTIONAL {{ GRAPH ?g {{ ?s <{HMIS}DateUpdated> ?du }} }} }}"
+        f"OPTIONAL {{ GRAPH ?g {{ ?s <{HMIS}DateUpdated> ?du }} }} "
+        f"OPTIONAL {{ GRAPH ?hg {{ ?s <{CONTENT_HASH}> ?h }} }} {relabelled}}}"
     )
     found: dict[str, list[StoredRecord]] = defaultdict(list)
     for row in store.select(sparql, graphs=WHOLE):
-        du = row.get("du")
-        found[row["key"].value].append(
-            StoredRecord(row["s"].value, row["g"].value, dt.datetime.fromisoformat(du.value) if du else None)
-        )
+        du, h, pid = row.get("du"), row.get("h"), row.get("pid")
+        found[row["key"].value].append(StoredRecord(
+            row["s"].value, row["g"].value, dt.datetime.fromisoformat(du.value) if du else None,
+            h.value if h else None, pid.value if pid else None))
     return found
 
 
