@@ -214,8 +214,9 @@ def test_readers_see_each_record_whole_or_not_at_all_during_an_import(demo_csv: 
     paths += [f"/api/v1/services/{k}" for k in _keys(demo_csv, "Services.csv", "ServicesID")]
     location = admin.post("/api/v1/imports", data=demo_zip, content_type="application/zip").headers["Location"]
     answers: dict[str, list[tuple[int, object]]] = defaultdict(list)
-    snapshots = []
-    while admin.get(location).get_json()["status"] in ("checking", "importing"):
+    snapshots, progress = [], []
+    while (job := admin.get(location).get_json())["status"] in ("checking", "importing"):
+        progress.append(job.get("progress"))
         for path in paths:
             r = admin.get(path)
             answers[path].append((r.status_code, r.get_json()))
@@ -228,6 +229,7 @@ def test_readers_see_each_record_whole_or_not_at_all_during_an_import(demo_csv: 
     for snapshot in snapshots:
         assert all(triples == whole[s] for s, triples in snapshot.items())
     assert any(0 < len(snapshot) < len(whole) for snapshot in snapshots), "no read fell inside the import"
+    assert any(p and 0 < p["files_done"] < p["files_total"] for p in progress), progress  # it shows how far it got
 
 
 CHILD = """

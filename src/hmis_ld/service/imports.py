@@ -21,7 +21,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict
 from pathlib import Path
 
@@ -118,13 +118,13 @@ class ImportJobs:
         started = time.perf_counter()
         try:
             counts = count_rows(export)
-            state.update(status="importing", progress={"files_done": 0, "files_total": len(counts), "rows_done": 0,
-                                                       "rows_total": sum(counts.values())})
+            progress = {"files_done": 0, "files_total": len(counts), "rows_done": 0, "rows_total": sum(counts.values())}
+            state.update(status="importing", progress=progress)
             self._write(job, state)
-            report = import_csv(self.store, export.path, source=self.source, progress=False)
+            report = import_csv(self.store, export.path, source=self.source, progress=False,
+                                on_progress=_Progress(lambda: self._show(job, state), progress))
+            progress.update(files_done=len(counts), rows_done=progress["rows_total"])
             state.update(status="done", finished=_now(), report=report_json(report, time.perf_counter() - started))
-            state["progress"] = {**state["progress"], "files_done": len(counts),  # type: ignore[dict-item]
-                                 "rows_done": sum(counts.values())}
         except Problem as exc:
             state.update(status="failed", finished=_now(), error=exc.detail)
         except Exception as exc:  # noqa: BLE001  the job ends as failed, whatever stopped it
@@ -150,8 +150,31 @@ class ImportJobs:
     def _write(self, job: str, state: Mapping[str, object]) -> None:
         self.store.update(_replace(job, STATUS, _json(state)))
 
+    def _show(self, job: str, state: Mapping[str, object]) -> None:
+        """Progress on the way: a write that fails is left for the next one, never the import's end."""
+        try:
+            self._write(job, state)
+        except Exception as exc:  # noqa: BLE001  # a progress figure is not worth an import
+            log.warning("import %s: progress not recorded: %s", job, type(exc).__name__)
+
     def _until(self) -> ox.Literal:
         return ox.Literal(repr(time.time() + self.lease), datatype=DOUBLE)
+
+
+class _Progress:
+    """import_csv's on_progress: the job's figures, written after each file and at most every
+    SHOW_EVERY seconds between files (every few thousand rows read)."""
+
+    def __init__(self, show: Callable[[], None], progress: dict[str, int]):
+        self.show, self.progress = show, progress
+        self.shown_at, self.files_done = 0.0, 0
+
+    def __call__(self, files_done: int, files_total: int, rows_done: int) -> None:
+        self.progress.update(files_done=files_done, rows_done=min(rows_done, self.progress["rows_total"]))
+        now = time.monotonic()
+        if files_done != self.files_done or now - self.shown_at >= SHOW_EVERY:
+            self.files_done, self.shown_at = files_done, now
+            self.show()
 
 
 def report_json(report: ImportReport, seconds: float) -> dict[str, object]:
