@@ -16,6 +16,7 @@ from werkzeug.exceptions import UnsupportedMediaType
 from hmis_ld.api import render
 from hmis_ld.api.context import EXTENSION, current_access
 from hmis_ld.api.guard import require
+from hmis_ld.api.schemas import PROBLEM
 from hmis_ld.api.spec import problem_responses
 from hmis_ld.service.imports import ImportJobs
 from hmis_ld.service.problems import Problem
@@ -57,7 +58,11 @@ def _jobs() -> ImportJobs:
                                                 "properties": {"file": BINARY}}}}},
          responses={202: {"description": "Accepted: the job's URL in `Location`",
                           "content": {"application/json": {"schema": _JOB}}},
-                    **problem_responses(400, 403, 409, 422)})
+                    **problem_responses(400, 403, 409, 422),
+                    413: {"description": "The body, or what the zip unpacks to, is over its limit",
+                          "content": {"application/problem+json": {"schema": PROBLEM}}},
+                    415: {"description": "Neither application/zip nor multipart/form-data",
+                          "content": {"application/problem+json": {"schema": PROBLEM}}}})
 @require("admin")
 def upload() -> Response:
     jobs = _jobs()
