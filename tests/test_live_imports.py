@@ -184,17 +184,21 @@ def test_a_bad_upload_is_refused_with_a_problem_and_changes_nothing(bounded, cas
     assert bounded.get("/api/v1/imports").get_json() == {"imports": []}
 
 
-def test_a_damaged_zip_fails_its_job_before_anything_is_imported(demo_csv: Path) -> None:
+def test_an_unreadable_file_fails_its_job_before_anything_is_imported(demo_csv: Path) -> None:
+    """What only reading finds: the central directory is sound, so the upload is accepted."""
     admin = _admin()
-    data = bytearray(_zipped({p.name: p.read_bytes() for p in sorted(demo_csv.iterdir())}, zipfile.ZIP_STORED))
-    at = data.index(b"PersonalID,FirstName")  # inside Client.csv, stored as is: its checksum no longer holds
-    data[at + 40] ^= 0x20
+    files = {p.name: p.read_bytes() for p in sorted(demo_csv.iterdir())}
+    damaged = bytearray(_zipped(files, zipfile.ZIP_STORED))
+    at = damaged.index(b"PersonalID,FirstName")  # inside Client.csv, stored as is: its checksum no longer holds
+    damaged[at + 40] ^= 0x20
+    too_long = _zipped({**files, "Exit.csv": files["Exit.csv"] + b"x" * 200_000 + b"\r\n"})  # one field over csv's limit
     before = _content(_store(admin))
-    sent = admin.post("/api/v1/imports", data=bytes(data), content_type="application/zip")
-    assert sent.status_code == 202  # the central directory is sound: only reading finds the damage
-    job = _finished(admin, sent.headers["Location"])
-    assert job["status"] == "failed" and "damaged" in job["error"], job
-    assert _content(_store(admin)) == before
+    for body, reason in ((bytes(damaged), "damaged"), (too_long, "cannot be read as CSV")):
+        sent = admin.post("/api/v1/imports", data=body, content_type="application/zip")
+        assert sent.status_code == 202
+        job = _finished(admin, sent.headers["Location"])
+        assert job["status"] == "failed" and reason in job["error"], job
+        assert _content(_store(admin)) == before
 
 
 def _field_triples(store: Store) -> dict[str, set[tuple[str, str]]]:

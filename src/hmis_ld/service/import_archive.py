@@ -10,6 +10,7 @@ rows each file has.
 
 from __future__ import annotations
 
+import csv
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -62,8 +63,9 @@ def check_archive(path: Path, max_unpacked: int) -> Export:
 
 
 def count_rows(export: Export) -> dict[str, int]:
-    """Rows per HMIS file, read whole: a member that does not unpack with its checksum is
-    a Problem here, before the import writes anything."""
+    """Rows per HMIS file, read whole: a member that does not unpack with its checksum, or
+    is not CSV (a field over the csv module's limit), is a Problem here, before the import
+    writes anything."""
     files, _ = open_export(export.path)
     counts: dict[str, int] = {}
     try:
@@ -72,6 +74,8 @@ def count_rows(export: Export) -> dict[str, int]:
                 counts[csv_file.name] = sum(1 for _ in body)
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
         raise Problem(f"the zip archive is damaged ({exc}); nothing was imported", status=400) from None
+    except csv.Error as exc:
+        raise Problem(f"{csv_file.name} cannot be read as CSV ({exc}); nothing was imported", status=400) from None
     return counts
 
 
