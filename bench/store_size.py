@@ -58,6 +58,7 @@ DERIVED = derived_iris() - {OPEN_ENROLLMENT}
 LINKS = frozenset(p for t in MODEL.tables.values() for link in t.links for p in (link.up, link.down) if p)
 SYSTEM = frozenset({iris.META, iris.USERS, iris.ACCOUNTS, "urn:hmis-ld:graph:locks"})
 FLUSH = 50_000
+TOP = 15
 
 
 def part_of(quad: ox.Quad) -> str:
@@ -126,15 +127,18 @@ def audited_reads(folder: Path, reads: int, log: Path) -> dict[str, int]:
     return {"point": (points - before) / len(pids), "page": (pages - points) / reads, "reads": len(pids) + reads}
 
 
-def split(folder: Path, out: Path) -> Counter:
-    """Each part's quads into its own N-Quads file; the count of each."""
+def split(folder: Path, out: Path) -> tuple[Counter, Counter]:
+    """Each part's quads into its own N-Quads file; the count of each part and of each
+    (part, predicate)."""
     store = ox.Store(str(folder))
     files = {part: (out / f"{part}.nq").open("wb") for part in PARTS}
     buffers: dict[str, list[ox.Quad]] = {part: [] for part in PARTS}
     counts: Counter = Counter()
+    predicates: Counter = Counter()
     for quad in store.quads_for_pattern(None, None, None, None):
         part = part_of(quad)
         counts[part] += 1
+        predicates[(part, quad.predicate.value)] += 1
         buffers[part].append(quad)
         if len(buffers[part]) >= FLUSH:
             ox.serialize(buffers[part], files[part], ox.RdfFormat.N_QUADS)
@@ -143,7 +147,7 @@ def split(folder: Path, out: Path) -> Counter:
         ox.serialize(buffer, files[part], ox.RdfFormat.N_QUADS)
         files[part].close()
     del store
-    return counts
+    return counts, predicates
 
 
 def compacted_bytes(folder: Path, sources: list[Path]) -> int:
@@ -174,7 +178,7 @@ def measure(n: int, args: argparse.Namespace) -> dict:
         compacted = folder_bytes(work)
         parts = tmp / "parts"
         parts.mkdir()
-        counts = split(work, parts)
+        counts, predicates = split(work, parts)
         shutil.rmtree(work)
         files = {part: parts / f"{part}.nq" for part in PARTS}
         empty = compacted_bytes(tmp / "empty", [])
@@ -188,7 +192,7 @@ def measure(n: int, args: argparse.Namespace) -> dict:
             if part == "audit" or counts[part] * 100 >= sum(counts.values()) * args.min_share:
                 saved[part] = whole - compacted_bytes(tmp / "without", [f for p, f in files.items() if p != part])
         print(f"{n:,} clients measured in {time.perf_counter() - started:.0f} s", flush=True)
-    return {"n": n, "counts": counts, "audit": audit, "built": built, "compacted": compacted, "whole": whole,
+    return {"n": n, "counts": counts, "predicates": predicates, "audit": audit, "built": built, "compacted": compacted, "whole": whole,
             "alone": alone, "saved": saved}
 
 
@@ -215,6 +219,12 @@ def report(result: dict) -> None:
               f"{result['alone'][part] / n:,.0f} | {'-' if saved is None else f'{saved / n:,.0f}'} | "
               f"{'-' if saved is None else f'{100 * saved / whole:.1f}'} |")
     print(f"| **total, without audit** | {quads:,} | {quads / n:.1f} | 100 | | {whole / n:,.0f} | 100 |")
+    print(f"\nThe {TOP} predicates with the most quads (audit apart):\n")
+    print("| predicate | part | quads / client | % of quads |")
+    print("|---|---|---|---|")
+    top = [(c, part, p) for (part, p), c in result["predicates"].items() if part != "audit"]
+    for c, part, predicate in sorted(top, reverse=True)[:TOP]:
+        print(f"| `{predicate}` | {part} | {c / n:.1f} | {100 * c / quads:.1f} |")
     if counts["audit"]:
         per_read = result["alone"]["audit"] / audit["reads"]
         print(f"\nAudit: {audit['point']:.1f} quads per point read, {audit['page']:.1f} per page of 50; alone "
