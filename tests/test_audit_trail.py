@@ -9,10 +9,10 @@ from backends import new_store
 from conftest import signed_in
 
 from hmis_ld.api import create_app
+from hmis_ld.authz.audit import PROV
 from hmis_ld.model import iris
 from hmis_ld.model.schema import EXT
 
-PROV = "http://www.w3.org/ns/prov#"
 KEYS = ("time", "UserID", "account", "operation", "recordType", "records", "fields")
 READER = ("all:read", "pii:read")
 

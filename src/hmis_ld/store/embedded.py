@@ -35,8 +35,8 @@ def _subs(substitutions: Mapping[str, Term] | None) -> dict | None:
 # Quads written between two flushes of RocksDB's memtables (an update counts one per 100
 # characters of its text). Oxigraph sizes the memtables for bulk loads (128 MiB, several per
 # column family, seven column families per named-graph write), so a server writing audit entries
-# grew about 30 KiB of RSS per 36-quad entry towards gigabytes; flushing every 50,000 quads, in
-# the background, holds it near 80 MiB (bench/memory_bench.py, docs/deployment.md).
+# grew about 28 KiB of RSS per audited page read towards gigabytes; flushing every 50,000 quads,
+# in the background, held the growth to 22 MiB over 8,000 such reads (bench/memory_bench.py).
 FLUSH_EVERY = 50_000
 
 
