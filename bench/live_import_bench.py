@@ -3,12 +3,14 @@
 An in-memory store gets a demo export of N clients (seed 1), then the app serves it while an
 administrator uploads a second demo export (seed 2: the same keys with other values, so most
 rows update stored records, the heaviest case) through POST /api/v1/imports. One reader thread
-reads client records by PersonalID (GET /api/v1/clients/{id}, an audited PII read) for a fixed
-time before the upload, for as long as the job runs, and for the same fixed time after it (the
-box's other load drifts: idle is measured on both sides). Printed: p50, p99 and reads/s idle and
-during the import with their ratios, and the job's seconds against import_csv's own on a copy of
-the same store with no reader (the cost of the job and of serving readers meanwhile). All in one
-process, as one gunicorn worker with threads would run it.
+reads, in turn, a client by PersonalID (GET /api/v1/clients/{id}: it shows names, so it is an
+audited read, which writes its audit entry) and an enrollment by EnrollmentID (no personal data,
+no write), for a fixed time before the upload, for as long as the job runs, and for the same
+fixed time after it (the box's other load drifts: idle is measured on both sides). Printed per
+kind of read: p50, p99 and reads/s idle and during the import with their ratios; and the job's
+seconds against import_csv's own on a copy of the same store with no reader (the cost of the job
+and of serving readers meanwhile). All in one process, as one gunicorn worker with threads would
+run it.
 
     python bench/live_import_bench.py                  # 1,000 clients
     python bench/live_import_bench.py --clients 10000
@@ -46,21 +48,29 @@ IDLE_SECONDS = 10.0
 GRANTS = ("admin", "all:read", "pii:read")
 
 
-def _reads(client, ids: list[str], stop: threading.Event | None, seconds: float) -> list[float]:
-    """Milliseconds of each read, until `stop` is set (or for `seconds` when there is none)."""
-    rng, took = random.Random(7), []
+def _reads(client, paths: dict[str, list[str]], stop: threading.Event | None, seconds: float
+           ) -> dict[str, list[float]]:
+    """Milliseconds of each read per kind, until `stop` is set (or for `seconds` without one)."""
+    rng, took = random.Random(7), {kind: [] for kind in paths}
     end = time.monotonic() + seconds
     while (stop is None and time.monotonic() < end) or (stop is not None and not stop.is_set()):
-        started = time.perf_counter()
-        status = client.get(f"/api/v1/clients/{rng.choice(ids)}").status_code
-        took.append((time.perf_counter() - started) * 1000)
-        assert status == 200, status
+        for kind, choices in paths.items():
+            started = time.perf_counter()
+            status = client.get(rng.choice(choices)).status_code
+            took[kind].append((time.perf_counter() - started) * 1000)
+            assert status == 200, status
     return took
 
 
-def _row(label: str, took: list[float], seconds: float) -> tuple[str, float, float, float]:
+def _figures(took: list[float], seconds: float) -> tuple[float, float, float]:
+    """p50 ms, p99 ms, reads/s."""
     p99 = statistics.quantiles(took, n=100)[98] if len(took) >= 100 else max(took)
-    return label, statistics.median(took), p99, len(took) / seconds
+    return statistics.median(took), p99, len(took) / seconds
+
+
+def _keys(path: Path, column: str) -> list[str]:
+    with path.open(newline="", encoding="utf-8") as f:
+        return [row[column] for row in csv.DictReader(f)]
 
 
 def main() -> None:
@@ -75,8 +85,8 @@ def main() -> None:
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
         for path in sorted(update.iterdir()):
             z.write(path, path.name)
-    with (base / "Client.csv").open(newline="", encoding="utf-8") as f:
-        ids = [row["PersonalID"] for row in csv.DictReader(f)]
+    paths = {"client (audited)": [f"/api/v1/clients/{k}" for k in _keys(base / "Client.csv", "PersonalID")],
+             "enrollment": [f"/api/v1/enrollments/{k}" for k in _keys(base / "Enrollment.csv", "EnrollmentID")]}
 
     store = EmbeddedStore()
     import_csv(store, base, progress=False)
@@ -93,10 +103,10 @@ def main() -> None:
     client = app.test_client()
     token = Issuer(store, app.config["AUTH_ISSUER"], app.config["AUTH_AUDIENCE"]).issue("bench", set(GRANTS))
     client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
-    before = _reads(client, ids, None, IDLE_SECONDS)
+    before = _reads(client, paths, None, IDLE_SECONDS)
 
-    stop, during = threading.Event(), []
-    reader = threading.Thread(target=lambda: during.extend(_reads(client, ids, stop, 0)))
+    stop, during = threading.Event(), {}
+    reader = threading.Thread(target=lambda: during.update(_reads(client, paths, stop, 0)))
     started = time.perf_counter()
     sent = client.post("/api/v1/imports", data=archive.getvalue(), content_type="application/zip")
     assert sent.status_code == 202, sent.get_json()
@@ -107,15 +117,18 @@ def main() -> None:
     stop.set()
     reader.join()
     assert job["status"] == "done", job
-    after = _reads(client, ids, None, IDLE_SECONDS)
+    after = _reads(client, paths, None, IDLE_SECONDS)
 
-    rows = [_row("idle (before and after)", before + after, 2 * IDLE_SECONDS), _row("during the import", during, live)]
     print(f"{args.clients} clients; the upload: {report.rows} rows, {report.quads_written} quads written")
-    print(f"{'reads of a client by PersonalID':<34}{'p50 ms':>9}{'p99 ms':>9}{'reads/s':>9}")
-    for label, p50, p99, rate in rows:
-        print(f"{label:<34}{p50:>9.1f}{p99:>9.1f}{rate:>9.0f}")
-    (_, p50a, p99a, ratea), (_, p50b, p99b, rateb) = rows
-    print(f"{'ratio during / idle':<34}{p50b / p50a:>9.2f}{p99b / p99a:>9.2f}{rateb / ratea:>9.2f}")
+    print(f"{'read':<18}{'when':<26}{'p50 ms':>9}{'p99 ms':>9}{'reads/s':>9}")
+    for kind in paths:
+        idle = _figures(before[kind] + after[kind], 2 * IDLE_SECONDS)
+        busy = _figures(during[kind], live)
+        for when, figures in (("idle (before and after)", idle), ("during the import", busy),
+                              ("ratio during / idle", tuple(b / a for a, b in zip(idle, busy, strict=True)))):
+            p50, p99, rate = figures
+            digits = 2 if when.startswith("ratio") else 1
+            print(f"{kind:<18}{when:<26}{p50:>9.{digits}f}{p99:>9.{digits}f}{rate:>9.{digits if digits == 2 else 0}f}")
     print(f"import_csv alone {direct:.1f} s; the job while serving {live:.1f} s "
           f"(its own count {job['report']['seconds']} s); ratio {live / direct:.2f}")
 

@@ -54,9 +54,10 @@ def demo_zip(demo_csv: Path) -> bytes:
     return _export(demo_csv)
 
 
-def _admin(config: dict | None = None, name: str = "admin"):
+def _admin(config: dict | None = None):
+    """A test client of an administrator, on an app over a store of its own."""
     app = create_app({"STORE": new_store(), "TESTING": True, **(config or {})})
-    return signed_in(app, name, ADMIN)
+    return signed_in(app, "admin", ADMIN)
 
 
 def _finished(client, location: str, seconds: float = 60) -> dict:
