@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from decimal import Decimal
+from functools import cache
 
 import pyoxigraph as ox
 
@@ -36,13 +37,16 @@ def _text(value: Value) -> str:
 
 
 def content_hash(table: Table, record: Mapping[str, Value], source: str, graph: str, key: bytes) -> str:
+    fields = "\x1e".join(f"{name}\x1f{_text(value)}" for name in _names(table)
+                          if (value := record.get(name)) is not None)
     digest = hashlib.blake2b(key=key, digest_size=16, person=_PERSON)
-    digest.update(b"\x1f".join([FORMAT, table.name.encode(), source.encode(), graph.encode()]))
-    for f in table.fields:
-        value = record.get(f.name)
-        if value is not None:
-            digest.update(f"\x1e{f.name}\x1f{_text(value)}".encode())
+    digest.update(b"\x1f".join([FORMAT, table.name.encode(), source.encode(), graph.encode(), fields.encode()]))
     return digest.hexdigest()
+
+
+@cache
+def _names(table: Table) -> tuple[str, ...]:
+    return tuple(f.name for f in table.fields)
 
 
 def hash_graph(table: Table, graph: str) -> str:
