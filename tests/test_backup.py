@@ -22,7 +22,7 @@ from test_identity import NEW_PERSON
 from hmis_ld.api import create_app
 from hmis_ld.cli import main
 from hmis_ld.store import STORE_URL_ENV, EmbeddedStore, Store
-from hmis_ld.store.backup import untar
+from hmis_ld.store.backup import dump, untar
 from hmis_ld.store.remote import RemoteStore
 
 pytestmark = pytest.mark.embedded_only(reason="backs up an embedded store folder; the remote parts start their "
@@ -226,3 +226,18 @@ def test_a_served_store_is_backed_up_online_by_its_server(original: Original, tm
         store.close()
     assert trail[:len(original.trail)] == original.trail
     assert [e["operation"] for e in trail[len(original.trail):]] == ["backup"]
+
+
+def test_a_remote_dump_holds_every_graph_whichever_way_the_engine_gives_it(tmp_path: Path) -> None:
+    """Oxigraph hands its whole dataset over from its Graph Store endpoint; an engine that does
+    not is read by one query. Both dumps hold the default graph and every named graph."""
+    url = start_server()
+    store = RemoteStore(url)
+    store.update('INSERT DATA { <urn:x:s> <urn:x:p> "in the default graph" . '
+                 'GRAPH <urn:x:g> { <urn:x:s> <urn:x:p> "named", "tab\\there" } }')
+    dump(store, tmp_path / "download.nq")
+    dump(RemoteStore(url, store_url=url + "/no-graph-store"), tmp_path / "query.nq")
+    lines = {name: sorted((tmp_path / name).read_text().splitlines()) for name in ("download.nq", "query.nq")}
+    assert lines["download.nq"] == lines["query.nq"] == sorted([
+        '<urn:x:s> <urn:x:p> "in the default graph" .', '<urn:x:s> <urn:x:p> "named" <urn:x:g> .',
+        '<urn:x:s> <urn:x:p> "tab\\there" <urn:x:g> .'])
