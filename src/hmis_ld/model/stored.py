@@ -37,12 +37,13 @@ def existing_records(store: Store, table: Table, keys: Sequence[str]) -> dict[st
     """Stored versions of records by key (a person has one client record per owning graph),
     with what an import compares: DateUpdated, content hash, PersonalID."""
     key_iri = table.key_field.iri
+    hash_graph = "?pii" if table.has_pii else "?g"  # beside the record's personal data (content_hash)
     relabelled = f"OPTIONAL {{ GRAPH ?g {{ ?s <{HMIS}PersonalID> ?pid }} }} " if table.key != "PersonalID" and "PersonalID" in table.by_name else ""
     sparql = (
         f"SELECT ?key ?s ?g ?du ?h ?pid WHERE {{ VALUES ?key {{ {_literals(keys)} }} "
         f"GRAPH ?g {{ ?s <{key_iri}> ?key . ?s <{RDF_TYPE}> <{table.cls}> }} "
         f"OPTIONAL {{ GRAPH ?g {{ ?s <{HMIS}DateUpdated> ?du }} }} "
-        f"OPTIONAL {{ GRAPH ?hg {{ ?s <{CONTENT_HASH}> ?h }} }} {relabelled}}}"
+        f"OPTIONAL {{ GRAPH {hash_graph} {{ ?s <{CONTENT_HASH}> ?h }} }} {relabelled}}}"
     )
     found: dict[str, list[StoredRecord]] = defaultdict(list)
     for row in store.select(sparql, graphs=WHOLE):
