@@ -264,7 +264,7 @@ def test_a_job_whose_process_died_reads_as_failed_and_frees_the_next_import(tmp_
     remote = new_store() if REMOTE else None
     where = remote.url if isinstance(remote, RemoteStore) else str(tmp_path / "store")
     child = subprocess.run([sys.executable, "-c", CHILD, where, str(export)], check=False, capture_output=True,
-                           text=True, timeout=60)
+                           text=True, timeout=60, env={**os.environ, "TMPDIR": str(tmp_path)})  # where its upload stays
     assert child.returncode == -signal.SIGKILL, child.stderr
     job = child.stdout.strip()
     store = remote or EmbeddedStore(where)
