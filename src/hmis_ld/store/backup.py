@@ -45,7 +45,7 @@ def backup(store: Store, target: str | Path) -> Path:
         if store.path is None:
             raise BackupError("an in-memory store has no folder to back up: dump it instead")
         target.rmdir()  # Oxigraph creates the folder itself
-        _oxigraph(store).backup(str(target))
+        store.checkpoint(target)
     else:
         dump(store, target / DUMP_NAME)
     return target
@@ -60,7 +60,7 @@ def dump(store: Store, file: str | Path) -> None:
     try:
         with _open(file, "xb") as out:
             if isinstance(store, EmbeddedStore):
-                _oxigraph(store).dump(out, ox.RdfFormat.N_QUADS)
+                store.write_nquads(out)
             elif isinstance(store, RemoteStore):
                 _dump_remote(store, out)
             else:
@@ -224,11 +224,6 @@ def _new_folder(target: str | Path) -> Path:
 def _open(file: str | Path, mode: str) -> IO[bytes]:
     # level 6: most of level 9's size at a fraction of its time
     return gzip.open(file, mode, compresslevel=6) if str(file).endswith(".gz") else open(file, mode)
-
-
-def _oxigraph(store: EmbeddedStore) -> ox.Store:
-    """The pyoxigraph store under an embedded one: backup and dump are Oxigraph's own."""
-    return store._store
 
 
 def _dump_remote(store: RemoteStore, out: IO[bytes]) -> None:

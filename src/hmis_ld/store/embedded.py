@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import IO
 
 import pyoxigraph as ox
 
@@ -144,6 +145,15 @@ class EmbeddedStore(Store):
     def dump_nquads(self) -> bytes:
         lines = sorted(str(q) + " ." for q in self._store.quads_for_pattern(None, None, None, None))
         return ("\n".join(lines) + "\n").encode()
+
+    def checkpoint(self, target: str | Path) -> None:
+        """A consistent copy of the on-disk store in the new folder `target`, taken while it
+        serves (Oxigraph's backup: hard links where it can)."""
+        self._store.backup(str(target))
+
+    def write_nquads(self, out: IO[bytes]) -> None:
+        """Every quad, the default graph's included, as N-Quads, written as it is read."""
+        self._store.dump(out, ox.RdfFormat.N_QUADS)
 
     def close(self) -> None:
         if self._flusher is not None:
