@@ -4,7 +4,7 @@ For each client count it takes a demo store (`hmis-ld demo --clients N`, seed 20
 DATA/demo-store-N when missing) and, per stack, serves a throwaway RocksDB checkpoint of it:
 
 - `embedded`: `hmis-ld serve --store COPY` (gunicorn, one worker process, threads);
-- `remote wN`: `oxigraph serve --location COPY` and `hmis-ld serve --store-url URL --workers N`.
+- `remote wN`: `oxigraph serve --location COPY --timeout-s 5` and `hmis-ld serve --store-url URL --workers N`.
 
 A separate load process keeps `--concurrency` keep-alive connections (http.client, one thread
 each) busy for `--seconds` per cell, after `--warmup` seconds, with three requests:
@@ -56,6 +56,9 @@ H = "urn:hud:hmis:owl#"
 STACKS = {"embedded": 0, "remote w1": 1, "remote w2": 2, "remote w4": 4}  # workers; 0: the embedded store
 ENDPOINTS = ("healthz", "point", "point, no PII", "page")
 READER = {"point, no PII": "serve-bench-no-pii"}  # else serve-bench
+# oxigraph serve 0.5 keeps a thread per query for --timeout-s seconds: at 30 s and this load it ran
+# out of threads within a minute and every request failed (docs/deployment.md)
+STORE_TIMEOUT_S = 5
 
 
 def free_port() -> int:
@@ -122,7 +125,7 @@ class Stack:
             store_port = free_port()
             self.store_server = subprocess.Popen(
                 [str(BIN / "oxigraph"), "serve", "--location", str(folder), "--bind", f"127.0.0.1:{store_port}",
-                 "--timeout-s", "30"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                 "--timeout-s", str(STORE_TIMEOUT_S)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             command += ["--store-url", f"http://127.0.0.1:{store_port}", "--workers", str(workers)]
         else:
             command += ["--store", str(folder)]
@@ -213,6 +216,7 @@ class Cell:
     p50: float
     p99: float
     bad: int
+    statuses: dict[int, int]  # every status seen (0: no answer)
     api_cpu: float  # percent of one core over the timed window
     store_cpu: float
     load_cpu: float
@@ -234,7 +238,7 @@ def measure(stack: Stack, paths: list[str], token: str, args: argparse.Namespace
     ok = sum(count for status, count in statuses.items() if 200 <= status < 300)
     return Cell(rps=ok / args.seconds, p50=1000 * latencies[len(latencies) // 2] if latencies else float("nan"),
                 p99=1000 * latencies[int(len(latencies) * 0.99)] if latencies else float("nan"),
-                bad=sum(statuses.values()) - ok,
+                bad=sum(statuses.values()) - ok, statuses=statuses,
                 api_cpu=100 * (api1 - api0) / elapsed, store_cpu=100 * (store1 - store0) / elapsed,
                 load_cpu=100 * load_cpu / elapsed)
 
@@ -260,7 +264,7 @@ def run_size(n: int, args: argparse.Namespace) -> dict[tuple[str, str], Cell]:
                     cell = measure(stack, paths[endpoint], tokens[READER.get(endpoint, "serve-bench")], args)
                     results[(name, endpoint)] = cell
                     print(f"  {endpoint:14} {cell.rps:8.1f} req/s  p50 {cell.p50:6.1f} ms  p99 {cell.p99:6.1f} ms  "
-                          f"non-2xx {cell.bad}", flush=True)
+                          f"statuses {dict(sorted(cell.statuses.items()))}", flush=True)
             finally:
                 stack.stop()
                 shutil.rmtree(copy, ignore_errors=True)
