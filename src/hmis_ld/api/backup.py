@@ -21,7 +21,7 @@ blp = Blueprint("backup", __name__, url_prefix="/api/v1", description="Backups (
          description="An embedded store's backup is an Oxigraph store folder; a SPARQL engine's is `store.nq`. "
                      "The backup holds every record, PII included, and is recorded in the audit trail.",
          responses={200: {"description": "the backup's files", "content": {"application/x-tar": {}}},
-                    **problem_responses(403)})
+                    **problem_responses(403, _409="the store is kept in memory: there is no folder to back up")})
 @require("admin")
 def backup() -> Response:
     name = f"hmis-ld-backup-{clock.now().strftime('%Y%m%dT%H%M%SZ')}.tar"

@@ -12,8 +12,11 @@ _problems = {status: {"description": text, "content": {"application/problem+json
                                   (422, "The record fails validation; nothing was stored"))}
 
 
-def problem_responses(*statuses: int) -> dict:
-    return {s: _problems[s] for s in statuses}
+def problem_responses(*statuses: int, **described: str) -> dict:
+    """Problem responses by status; `described` gives a status its own text (`_409="..."`)."""
+    texts = {int(k.lstrip("_")): v for k, v in described.items()}
+    return {s: {**_problems[s], "description": texts[s]} if s in texts else _problems[s]
+            for s in (*statuses, *texts)}
 
 
 PAGE_PARAMS = [

@@ -37,13 +37,20 @@ class BackupError(Exception):
     """A backup, restore or dump that cannot be done as asked; says what to do instead."""
 
 
+def refusal(store: Store) -> str | None:
+    """Why `store` cannot be backed up, if it cannot."""
+    if isinstance(store, EmbeddedStore) and store.path is None:
+        return "an in-memory store has no folder to back up: dump it instead"
+    return None
+
+
 def backup(store: Store, target: str | Path) -> Path:
     """A consistent copy of `store` in the new (or empty) folder `target`, taken while the
     store keeps serving."""
+    if (why := refusal(store)) is not None:
+        raise BackupError(why)
     target = _new_folder(target)
     if isinstance(store, EmbeddedStore):
-        if store.path is None:
-            raise BackupError("an in-memory store has no folder to back up: dump it instead")
         target.rmdir()  # Oxigraph creates the folder itself
         store.checkpoint(target)
     else:
