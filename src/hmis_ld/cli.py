@@ -13,6 +13,7 @@ from pathlib import Path
 
 from hmis_ld.authz import grants
 from hmis_ld.authz.tokens import Issuer
+from hmis_ld.cli_backup import COMMANDS as BACKUP_COMMANDS
 from hmis_ld.cli_backup import add_commands as add_backup_commands
 from hmis_ld.serving import Settings
 from hmis_ld.store import STORE_ENV, STORE_URL_ENV, Store, open_store, store_path
@@ -103,9 +104,9 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "store_url", None):
         os.environ[STORE_URL_ENV] = args.store_url  # open_store() reads it, in every command
     commands = {"serve": _serve, "import-csv": _import, "export-csv": _export, "demo": _demo, "users": _users,
-                "persons": _persons, "token": _token, "upgrade": _upgrade}
+                "persons": _persons, "token": _token, "upgrade": _upgrade, **BACKUP_COMMANDS}
     try:
-        return commands[args.command](args) if args.command in commands else args.handler(args)
+        return commands[args.command](args)
     except (CommandError, StoreHeld, BackupError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

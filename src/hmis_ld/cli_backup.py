@@ -34,24 +34,21 @@ ENDPOINT = "/api/v1/admin/backup"
 
 
 def add_commands(sub: argparse._SubParsersAction, store_arg: Callable[[argparse.ArgumentParser], None]) -> None:
-    """The three commands' parsers; each sets `handler`."""
+    """The three commands' parsers; COMMANDS runs them."""
     take = sub.add_parser("backup", help="a consistent copy of the store in a new folder, also while it serves")
     take.add_argument("dir", help="a new (or empty) folder")
     take.add_argument("--server", metavar="URL",
                       help=f"ask the server holding the store for an online backup (an admin token in ${TOKEN_ENV})")
     store_arg(take)
-    take.set_defaults(handler=_backup)
 
     back = sub.add_parser("restore", help="a backup folder or an N-Quads dump into a new or empty store")
     back.add_argument("source", help="a backup folder, or a dump (.nq, .nq.gz)")
     back.add_argument("--force", action="store_true", help="replace the data of a store that is not empty")
     store_arg(back)
-    back.set_defaults(handler=_restore)
 
     out = sub.add_parser("dump", help="every graph as one N-Quads file (.nq, or .nq.gz), for another engine")
     out.add_argument("file")
     store_arg(out)
-    out.set_defaults(handler=_dump)
 
 
 def _backup(args: argparse.Namespace) -> int:
@@ -135,3 +132,7 @@ def _existing(path: str | None) -> Store:
     if not os.environ.get(STORE_URL_ENV) and not is_store_folder(folder):
         raise BackupError(f"no store in {folder}: name it with --store or --store-url")
     return open_store(folder)
+
+
+# The handlers of the commands add_commands declares, by command name (cli.main runs them).
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {"backup": _backup, "restore": _restore, "dump": _dump}
