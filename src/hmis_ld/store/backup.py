@@ -20,17 +20,13 @@ from pathlib import Path
 from typing import IO
 
 import pyoxigraph as ox
-import requests
 
 from hmis_ld.store.base import Store
 from hmis_ld.store.embedded import EmbeddedStore
-from hmis_ld.store.remote import TSV, RemoteStore
+from hmis_ld.store.remote import RemoteStore, StoreError
 
 DUMP_NAME = "store.nq"  # the dump inside a backup folder of a SPARQL engine
-NQUADS = "application/n-quads"
 BLOCK = 1 << 20
-_EVERY_QUAD = "SELECT ?s ?p ?o ?g WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
-_NAMED_QUADS = "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
 
 
 class BackupError(Exception):
@@ -66,12 +62,12 @@ def dump(store: Store, file: str | Path) -> None:
         raise BackupError(f"{file} already exists")
     try:
         with _open(file, "xb") as out:
-            if isinstance(store, EmbeddedStore):
-                store.write_nquads(out)
-            elif isinstance(store, RemoteStore):
-                _dump_remote(store, out)
-            else:
+            if not isinstance(store, EmbeddedStore | RemoteStore):
                 raise BackupError(f"cannot dump a {type(store).__name__}")
+            store.write_nquads(out)
+    except StoreError as exc:
+        file.unlink(missing_ok=True)
+        raise BackupError(str(exc)) from None
     except BaseException:
         file.unlink(missing_ok=True)
         raise
@@ -233,40 +229,3 @@ def _open(file: str | Path, mode: str) -> IO[bytes]:
     return gzip.open(file, mode, compresslevel=6) if str(file).endswith(".gz") else open(file, mode)
 
 
-def _dump_remote(store: RemoteStore, out: IO[bytes]) -> None:
-    """The engine's whole dataset from its Graph Store endpoint as N-Quads, copied as it comes:
-    Oxigraph serves it from one snapshot and, unlike a query, without a time limit (a SELECT
-    of every quad was cut off at 3.3M of 4.7M quads by `--timeout-s 60`). An engine that
-    answers that GET otherwise is read by one SPARQL query instead."""
-    with _get(store, store.store_url, data=None, accept=NQUADS) as response:
-        if response.status_code == 200 and response.headers.get("Content-Type", "").startswith(NQUADS):
-            shutil.copyfileobj(response.raw, out, BLOCK)
-            return
-    _select_every_quad(store, out)
-
-
-def _select_every_quad(store: RemoteStore, out: IO[bytes]) -> None:
-    """Every quad by one query, streamed: its rows are N-Triples terms, so a row is an N-Quads
-    line. An engine whose default graph is the union of the named graphs has no default graph
-    of its own to read."""
-    query = _EVERY_QUAD if store.union_parameter else _NAMED_QUADS
-    with _get(store, store.query_url, data={"query": query}, accept=TSV) as response:
-        if response.status_code != 200:
-            raise BackupError(f"the store at {store.url} answered {response.status_code}: {response.text[:300]}")
-        try:
-            for s, p, o, g in ox.parse_query_results(response.raw, format=ox.QueryResultsFormat.TSV):
-                out.write(f"{s} {p} {o} {g} .\n".encode() if g is not None else f"{s} {p} {o} .\n".encode())
-        except SyntaxError as exc:  # an engine stops a query past its time limit mid-answer
-            raise BackupError(f"the store at {store.url} broke off the answer ({exc}): raise its query time "
-                              "limit, or use the engine's own backup") from None
-
-
-def _get(store: RemoteStore, url: str, *, data: dict | None, accept: str) -> requests.Response:
-    """A streamed answer (GET, or POST of a form); decoded as it is read."""
-    try:
-        response = requests.request("POST" if data else "GET", url, data=data, headers={"Accept": accept},
-                                    stream=True, timeout=store.timeout)
-    except requests.RequestException as exc:
-        raise BackupError(f"the store at {store.url} could not be reached: {exc.__class__.__name__}") from None
-    response.raw.decode_content = True
-    return response
