@@ -113,7 +113,7 @@ class EmbeddedStore(Store):
     def update(self, sparql: str) -> None:
         self._store.update(sparql)
         self._changed()
-        self._wrote(max(1, len(sparql) // 100))
+        self._wrote(max(1, len(sparql) // 100))  # an update's size in quads is unknown: its text stands in (~100 bytes a quad)
 
     def extend(self, quads: Iterable[ox.Quad]) -> None:
         quads = list(quads)
