@@ -15,6 +15,7 @@ from conftest import keyed_like, stale_documents, stale_on_parents
 from hud_files import read_rows, rows_with_bad_codes, spec_columns
 
 from hmis_ld.csv.exporter import read_table
+from hmis_ld.csv import importer
 from hmis_ld.csv.importer import import_csv
 from hmis_ld.model import MODEL, iris
 from hmis_ld.model.content_hash import CONTENT_HASH
@@ -158,6 +159,34 @@ def test_zip_import_equals_folder_import(testkit: Path, tmp_path: Path, testkit_
     store = keyed_like(testkit_store)
     import_csv(store, archive, progress=False)
     assert store.dump_nquads() == testkit_store.dump_nquads()
+
+
+def test_where_the_bulk_path_splits_its_batches_changes_nothing(testkit: Path, testkit_store: EmbeddedStore,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Into an empty store one batch loads while the next is built (store.bulk)."""
+    monkeypatch.setattr(importer, "BULK_BATCH", 5_000)
+    store = keyed_like(testkit_store)
+    import_csv(store, testkit, progress=False)
+    assert store.dump_nquads() == testkit_store.dump_nquads()
+
+
+def test_a_bulk_load_that_fails_stops_the_import_with_its_error(testkit: Path, monkeypatch: pytest.MonkeyPatch
+                                                                ) -> None:
+    store = new_store()
+    load = store.bulk_load
+    loads: list[int] = []
+
+    def fails_second(quads: list) -> None:
+        loads.append(len(quads))
+        if len(loads) == 2:
+            raise OSError("No space left on device")
+        load(quads)
+
+    monkeypatch.setattr(importer, "BULK_BATCH", 5_000)
+    monkeypatch.setattr(store, "bulk_load", fails_second)
+    with pytest.raises(OSError, match="No space left"):
+        import_csv(store, testkit, progress=False)
+    assert len(loads) == 2  # no batch is loaded after one that failed
 
 
 def _last_name(store: EmbeddedStore, personal_id: str) -> str:

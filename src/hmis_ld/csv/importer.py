@@ -42,8 +42,12 @@ from hmis_ld.model.schema import Field
 from hmis_ld.model.stored import StoredRecord, enrollment_graphs, existing_records, load_records
 from hmis_ld.model.values import Value, ValueProblem, parse_value
 from hmis_ld.store import Store
+from hmis_ld.store.bulk import BackgroundLoad
 
 BATCH = 500
+# Quads per bulk load: small enough that loading one batch overlaps building the next for
+# most of an import, large enough that each load's fixed cost (new files in the store) is small.
+BULK_BATCH = 250_000
 _HASHED = ox.NamedNode(CONTENT_HASH)
 
 Record = dict[str, Value]
@@ -108,7 +112,19 @@ def import_csv(store: Store, path: str | Path, *, source: str = iris.DEFAULT_SOU
     fresh = store.is_empty()
     known = _Known(store, fresh)
     show = sys.stderr.isatty() if progress is None else progress
-    writer = _Writer(store, fresh, report, known.client_key)
+    with BackgroundLoad(store) as loader:
+        writer = _Writer(store, fresh, report, known.client_key, loader)
+        _write_tables(files, known, writer, report, show, strict, tick, source)
+        writer.finish()
+    if fresh:
+        store.update(activity.refresh_all())
+        store.optimize()
+    return report
+
+
+def _write_tables(files: dict[str, CsvFile], known: _Known, writer: _Writer, report: ImportReport, show: bool,
+                  strict: bool, tick: Progress, source: str) -> None:
+    """Each file in the model's order, parents before children."""
     clients: list[Row] = []
     clients_pending = "Client" in files
     for table in MODEL.tables.values():
@@ -132,12 +148,6 @@ def import_csv(store: Store, path: str | Path, *, source: str = iris.DEFAULT_SOU
     if clients_pending:
         _write_clients(clients, files["Client"], source, known, writer)
         tick.file_done()
-    writer.finish()
-    if fresh:
-        store.update(activity.refresh_all())
-        store.optimize()
-    return report
-
 
 def _read_rows(table: Table, csv_file: CsvFile, report: ImportReport, show: bool, strict: bool,
                tick: Progress) -> list[Row]:
@@ -259,8 +269,10 @@ class _Writer:
     the records to replace are read whole, and those without a hash (written by the API, or
     by an import before hashes), which are compared quad by quad and given one."""
 
-    def __init__(self, store: Store, fresh: bool, report: ImportReport, client_key: bytes):
+    def __init__(self, store: Store, fresh: bool, report: ImportReport, client_key: bytes,
+                 loader: BackgroundLoad):
         self.store = store
+        self.loader = loader
         self.fresh = fresh
         self.report = report
         self.client_key = client_key
@@ -273,8 +285,9 @@ class _Writer:
                 self._bulk.extend(self._quads(table, row.record, placement))
                 self._bulk.append(self._hash_quad(table, row.record, placement))
                 self._bulk.extend(self._extra(table, row.record, placement))
+                if len(self._bulk) >= BULK_BATCH:
+                    self.finish()
             stats.loaded += len({str(r.record[table.key]) for r, _ in placed})
-            self._flush_bulk_if_large()
             return
         by_key: dict[str, list[tuple[Row, Placement]]] = defaultdict(list)
         for row, placement in placed:
@@ -352,13 +365,11 @@ class _Writer:
     def _extra(self, table: Table, record: Record, placement: Placement) -> list[ox.Quad]:
         return person_quads(placement.source, str(record["PersonalID"])) if table.name == "Client" else []
 
-    def _flush_bulk_if_large(self) -> None:
-        if len(self._bulk) > 1_000_000:
-            self.finish()
-
     def finish(self) -> None:
+        """Hand the gathered quads to the loader (store.bulk), which loads them while the
+        import goes on."""
         if self._bulk:
-            self.store.bulk_load(self._bulk)
+            self.loader.load(self._bulk)
             self.report.quads_written += len(self._bulk)
             self._bulk = []
 

@@ -28,8 +28,8 @@ from hmis_ld.model import iris
 from hmis_ld.model.content_hash import CONTENT_HASH
 from hmis_ld.model.derived import SEARCH_KEYS, UPDATED_ON, derived_quads
 from hmis_ld.model.inference import derived_type_quads
-from hmis_ld.model.schema import ACTIVE_UNTIL, EXT, FORMER_CLIENT_ID, RDF_TYPE, RESTATED, Table
-from hmis_ld.model.values import FROM_LEXICAL, Value, to_literal
+from hmis_ld.model.schema import ACTIVE_UNTIL, EXT, FORMER_CLIENT_ID, RDF_TYPE, RESTATED, Field, Table
+from hmis_ld.model.values import FROM_LEXICAL, Value, lexical, literal, to_literal
 from hmis_ld.store.base import Term
 
 _TYPE = ox.NamedNode(RDF_TYPE)
@@ -78,15 +78,12 @@ def record_quads(table: Table, record: Mapping[str, Value], placement: Placement
     survivor, whose own record in the same graph has the IRI made from it)."""
     key = str(record[table.key])
     subject = ox.NamedNode(subject_iri or placement.subject(table, key))
-    graph = ox.NamedNode(placement.graph)
-    pii = ox.NamedNode(iris.pii_graph(placement.graph))
-    quads = [ox.Quad(subject, _TYPE, ox.NamedNode(table.cls), graph)]
-    for name, value in record.items():
-        if value is None:
-            continue
-        f = table.by_name[name]
-        quads.append(ox.Quad(subject, ox.NamedNode(f.iri), to_literal(f, value), pii if f.pii else graph))
-    quads += document_quads(table, subject, graph, [(q.predicate, q.object, q.graph_name) for q in quads])
+    graph_iri, pii_iri = placement.graph, iris.pii_graph(placement.graph)
+    graph, pii = ox.NamedNode(graph_iri), ox.NamedNode(pii_iri)
+    texts = [(table.by_name[name], lexical(value)) for name, value in record.items() if value is not None]
+    quads = [ox.Quad(subject, _TYPE, _node(table.cls), graph)]
+    quads += [ox.Quad(subject, _node(f.iri), literal(f, text), pii if f.pii else graph) for f, text in texts]
+    quads += _documents(table, subject, graph_iri, [(f, text, pii_iri if f.pii else graph_iri) for f, text in texts])
     for link in table.links:
         value = record.get(link.field)
         if value is None:
@@ -116,18 +113,24 @@ def restated_quads(table: Table, record: Mapping[str, Value], placement: Placeme
 
 def document_quads(table: Table, subject: ox.NamedNode, graph: ox.NamedNode,
                    fields: Iterable[tuple[ox.NamedNode, Term, ox.NamedNode | ox.DefaultGraph]]) -> list[ox.Quad]:
-    """The record's `ext:fields` documents from its field triples (predicate, object, graph):
-    one per graph, always one in its own graph, in the table's field order."""
-    documents: dict[str, dict[str, str]] = {graph.value: {}}
-    for predicate, obj, where in fields:
-        f = table.by_iri.get(predicate.value)
-        if f is not None and f.name != RELABELLED and isinstance(obj, ox.Literal):
-            documents.setdefault(where.value, {})[f.name] = obj.value
+    """The record's `ext:fields` documents from its field triples (predicate, object, graph)."""
+    return _documents(table, subject, graph.value,
+                      [(f, obj.value, where.value) for predicate, obj, where in fields
+                       if (f := table.by_iri.get(predicate.value)) is not None and isinstance(obj, ox.Literal)])
+
+
+def _documents(table: Table, subject: ox.NamedNode, graph: str, fields: Iterable[tuple[Field, str, str]]
+               ) -> list[ox.Quad]:
+    """From (field, lexical form, graph): one document per graph, always one in the record's
+    own graph, in the table's field order."""
+    documents: dict[str, dict[str, str]] = {graph: {}}
+    for f, text, where in fields:
+        if f.name != RELABELLED:
+            documents.setdefault(where, {})[f.name] = text
     order = _converters(table)
     texts = {where: json.dumps({n: doc[n] for n in order if n in doc}, ensure_ascii=False, separators=(",", ":"))
-             for where, doc in documents.items() if doc or where == graph.value}
-    return [ox.Quad(subject, _FIELDS, ox.Literal(text, datatype=_JSON), ox.NamedNode(where))
-            for where, text in texts.items()]
+             for where, doc in documents.items() if doc or where == graph}
+    return [ox.Quad(subject, _FIELDS, ox.Literal(text, datatype=_JSON), ox.NamedNode(where)) for where, text in texts.items()]
 
 
 def record_from_documents(table: Table, documents: Iterable[str], personal_id: str | None = None
@@ -141,6 +144,12 @@ def record_from_documents(table: Table, documents: Iterable[str], personal_id: s
     if personal_id is not None and RELABELLED in convert:
         out[RELABELLED] = personal_id
     return {name: out[name] for name in convert if name in out}
+
+
+@cache
+def _node(iri: str) -> ox.NamedNode:
+    """A class's or field's IRI as a node, made once: the model has a few hundred."""
+    return ox.NamedNode(iri)
 
 
 @cache

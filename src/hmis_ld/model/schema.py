@@ -48,7 +48,7 @@ class Field:
     pii: bool
     pattern: str | None  # anchored regex a string value must match (HUD's notes)
 
-    @property
+    @cached_property
     def kind(self) -> str:
         """`integer`, `date`, `dateTime`, `decimal` or `string`."""
         return self.datatype.removeprefix(XSD)

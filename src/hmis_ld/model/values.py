@@ -191,16 +191,25 @@ def date_literal(value: dt.date) -> ox.Literal:
     return ox.Literal(value.isoformat(), datatype=_DT["date"])
 
 
-def to_literal(f: Field, value: Value) -> ox.Literal:
+def lexical(value: Value) -> str:
+    """A field value's text in the store: as datetime_literal and date_literal write them, a
+    decimal in the canonical form Oxigraph keeps."""
     if isinstance(value, dt.datetime):
-        return datetime_literal(value)
+        return value.replace(tzinfo=None).isoformat(timespec="seconds")
     if isinstance(value, dt.date):
-        return date_literal(value)
-    if f.kind == "string":
-        return ox.Literal(str(value))
-    if isinstance(value, Decimal):  # Oxigraph keeps the canonical form; so do we
-        return ox.Literal(format(value.normalize(), "f"), datatype=_DT["decimal"])
-    return ox.Literal(str(value), datatype=_DT[f.kind])
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return str(value)
+
+
+def literal(f: Field, text: str) -> ox.Literal:
+    """Field `f`'s literal of lexical form `text`."""
+    return ox.Literal(text) if f.kind == "string" else ox.Literal(text, datatype=_DT[f.kind])
+
+
+def to_literal(f: Field, value: Value) -> ox.Literal:
+    return literal(f, lexical(value))
 
 
 # A lexical form's value by field kind (a string is its own value).

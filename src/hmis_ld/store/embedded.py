@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from itertools import islice
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO
@@ -32,6 +33,8 @@ def _subs(substitutions: Mapping[str, Term] | None) -> dict | None:
         return None
     return {ox.Variable(k): v for k, v in substitutions.items()}
 
+
+BULK_CHUNK = 1_000_000  # quads serialized at once by bulk_load: about 150 MB of text
 
 # Quads written between two flushes of RocksDB's memtables (an update counts one per 100
 # characters of its text). Oxigraph sizes the memtables for bulk loads (128 MiB, several per
@@ -122,7 +125,13 @@ class EmbeddedStore(Store):
         self._wrote(len(quads))
 
     def bulk_load(self, quads: Iterable[ox.Quad]) -> None:
-        self._store.bulk_extend(quads)
+        """Loaded as N-Quads text, in chunks: Oxigraph parses and loads text with the GIL released
+        (bulk_extend holds it throughout), so the caller's other threads go on meanwhile
+        (store.bulk). The quads are valid already, hence lenient parsing."""
+        it = iter(quads)
+        while chunk := list(islice(it, BULK_CHUNK)):
+            text = ox.serialize(chunk, format=ox.RdfFormat.N_QUADS)
+            self._store.bulk_load(text, format=ox.RdfFormat.N_QUADS, lenient=True)
         self._store.flush()
         self._changed()
 
