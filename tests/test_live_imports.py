@@ -16,6 +16,7 @@ import zipfile
 from collections import defaultdict
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 import requests
 from backends import REMOTE, free_port, new_store, start_server
@@ -27,6 +28,7 @@ from hmis_ld.csv.importer import import_csv
 from hmis_ld.model import MODEL, iris
 from hmis_ld.model.schema import RDF_TYPE
 from hmis_ld.model.vocabulary import extension_terms
+from hmis_ld.service.imports import IMPORTED_BY, SHELL, STATUS
 from hmis_ld.store import EVERY_GRAPH, EmbeddedStore, Store
 from hmis_ld.store.remote import RemoteStore
 
@@ -244,9 +246,9 @@ from hmis_ld.service.imports import ImportJobs
 from hmis_ld.store import EmbeddedStore
 from hmis_ld.store.remote import RemoteStore
 
-where, export = sys.argv[1], sys.argv[2]
+where, export, lease = sys.argv[1], sys.argv[2], float(sys.argv[3])
 store = RemoteStore(where) if where.startswith("http") else EmbeddedStore(where)
-jobs = ImportJobs(store, "local", 10**9, lease=1.0, beat=0.2)
+jobs = ImportJobs(store, "local", 10**9, lease=lease, beat=0.2)
 upload = jobs.upload_path()
 shutil.copy(export, upload)
 access = Access(user_id="admin", account="admin")
@@ -258,15 +260,22 @@ os.kill(os.getpid(), signal.SIGKILL)
 """
 
 
-def test_a_job_whose_process_died_reads_as_failed_and_frees_the_next_import(tmp_path: Path, demo_zip: bytes) -> None:
+def _killed_during_an_import(tmp_path: Path, demo_zip: bytes, where: str, lease: float) -> str:
+    """The job of a process that started importing an upload into the store at `where`, with
+    `lease`, and was killed while importing."""
     export = tmp_path / "export.zip"
     export.write_bytes(demo_zip)
+    child = subprocess.run([sys.executable, "-c", CHILD, where, str(export), str(lease)], check=False,
+                           capture_output=True, text=True, timeout=60,
+                           env={**os.environ, "TMPDIR": str(tmp_path)})  # where its upload stays
+    assert child.returncode == -signal.SIGKILL, child.stderr
+    return child.stdout.strip()
+
+
+def test_a_job_whose_process_died_reads_as_failed_and_frees_the_next_import(tmp_path: Path, demo_zip: bytes) -> None:
     remote = new_store() if REMOTE else None
     where = remote.url if isinstance(remote, RemoteStore) else str(tmp_path / "store")
-    child = subprocess.run([sys.executable, "-c", CHILD, where, str(export)], check=False, capture_output=True,
-                           text=True, timeout=60, env={**os.environ, "TMPDIR": str(tmp_path)})  # where its upload stays
-    assert child.returncode == -signal.SIGKILL, child.stderr
-    job = child.stdout.strip()
+    job = _killed_during_an_import(tmp_path, demo_zip, where, lease=1.0)
     store = remote or EmbeddedStore(where)
     admin = signed_in(create_app({"STORE": store, "TESTING": True}), "admin", ADMIN)
     seen = _finished(admin, f"/api/v1/imports/{job}", seconds=10)
@@ -276,6 +285,26 @@ def test_a_job_whose_process_died_reads_as_failed_and_frees_the_next_import(tmp_
     assert again.status_code == 202
     assert _finished(admin, again.headers["Location"])["status"] == "done"
     assert len(admin.get("/api/v1/clients?limit=500").get_json()["clients"]) == 80
+
+
+def test_import_csv_beside_a_running_import_is_refused_and_writes_nothing(tmp_path: Path, demo_zip: bytes,
+                                                                          demo_csv: Path) -> None:
+    """The job's lease (60 s) has not run out: for every process the import still runs. (An
+    embedded store admits one process: nothing can run beside an import into it.)"""
+    url = start_server()
+    _killed_during_an_import(tmp_path, demo_zip, url, lease=60.0)
+    before = RemoteStore(url).dump_nquads()
+    cli = subprocess.run([str(Path(sys.executable).with_name("hmis-ld")), "import-csv", str(demo_csv),
+                          "--store-url", url], capture_output=True, text=True, timeout=120, check=False)
+    assert cli.returncode != 0
+    assert "another import is running" in cli.stderr and "nothing was written" in cli.stderr
+    assert RemoteStore(url).dump_nquads() == before
+
+
+def _shell_job_running(store: Store) -> bool:
+    rows = store.select(f"SELECT ?status WHERE {{ GRAPH <{iris.IMPORTS}> {{ ?job <{IMPORTED_BY}> ?account ; "
+                        f"<{STATUS}> ?status }} }}", graphs=[iris.IMPORTS], substitutions={"account": ox.Literal(SHELL)})
+    return any('"importing"' in row["status"].value for row in rows)
 
 
 class ApiProcess:
@@ -310,6 +339,12 @@ def test_import_csv_into_a_remote_store_while_api_processes_serve_it(demo_csv: P
     try:
         cli = subprocess.Popen([str(Path(sys.executable).with_name("hmis-ld")), "import-csv", str(demo_csv),
                                 "--store-url", url], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        while not _shell_job_running(RemoteStore(url)):  # the CLI's import is a job that every process counts
+            assert cli.poll() is None, cli.communicate()
+            time.sleep(0.01)
+        refused = requests.post(there.url + "/imports", data=_export(demo_csv, ("Organization.csv",)), timeout=30,
+                                headers={"Authorization": token, "Content-Type": "application/zip"})
+        assert refused.status_code == 409 and refused.headers["Content-Type"] == PROBLEM, refused.text
         counts = []
         while cli.poll() is None:
             answer = requests.get(there.url + "/enrollments?limit=500", headers={"Authorization": token}, timeout=30)

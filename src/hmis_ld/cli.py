@@ -190,15 +190,26 @@ def _token(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
+    """Into a shared store (--store-url) as a job, which API processes sharing the store count
+    as running, so that it and an upload exclude each other; an embedded store is this
+    process's alone."""
     from hmis_ld.csv.importer import import_csv
     from hmis_ld.model import iris
+    from hmis_ld.service.imports import ImportJobs
+    from hmis_ld.service.problems import Conflict
 
     started = time.perf_counter()
+    source = args.source or iris.DEFAULT_SOURCE
     with _opened(args.store) as store:
         try:
-            report = import_csv(store, args.path, source=args.source or iris.DEFAULT_SOURCE, strict=args.strict)
+            if os.environ.get(STORE_URL_ENV):
+                report = ImportJobs(store, source, max_unpacked=0).run_here(Path(args.path), strict=args.strict)
+            else:
+                report = import_csv(store, args.path, source=source, strict=args.strict)
         except FileNotFoundError as exc:
             raise CommandError(str(exc)) from None
+        except Conflict as exc:
+            raise CommandError(f"{exc.detail}; nothing was written") from None
     seconds = time.perf_counter() - started
     print(report.summary())
     for problem in report.problems:

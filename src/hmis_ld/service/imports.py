@@ -5,7 +5,9 @@ includes), so every API process sharing the store answers for every job, whichev
 it. The process running a job renews the job's lease every few seconds; a job whose lease
 has run out (its process stopped) reads as failed, never as running for ever. One import
 runs at a time per store: the importer's checks (is the parent stored? is the stored
-version newer?) assume that no other import writes the same keys meanwhile.
+version newer?) assume that no other import writes the same keys meanwhile. `hmis-ld
+import-csv` into a store with data runs as a job too (`run_here`), so it and an upload
+exclude each other whichever starts first.
 
 Into a store with data (a serving one holds accounts at least) the importer writes each
 batch of records in one transaction, so readers keep being answered and see each record
@@ -21,7 +23,8 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 
@@ -49,6 +52,7 @@ BEAT = 5.0  # seconds between renewals: a lease outlives eleven missed ones
 SHOW_EVERY = 1.0  # seconds between two writes of a running job's progress
 PROBLEMS_KEPT = 1000  # problems listed in a job's report; their count is always whole
 ACTIVE = ("checking", "importing")
+SHELL = "shell:hmis-ld import-csv"  # the account of imports run from a shell: no API account has a colon
 STOPPED = ("the process running this import stopped before it finished; the batches it wrote stay, "
            "and importing the same export again completes it")
 log = logging.getLogger(__name__)
@@ -74,6 +78,28 @@ class ImportJobs:
         """Check the upload (a Problem, 4xx, says what is wrong) and start importing it in the
         background; returns the job's id. From here the upload is the job's."""
         export = check_archive(upload, self.max_unpacked)
+        job, created = self._claim(access.account)
+        threading.Thread(target=self._run, args=(job, created, export), name=f"import-{job[:8]}", daemon=True).start()
+        return job
+
+    def run_here(self, path: Path, *, strict: bool = False) -> ImportReport:
+        """Import `path` in this process, as a job of the SHELL account: refused (Conflict) while
+        another import runs, and counted as running by every API process until it ends."""
+        job, created = self._claim(SHELL)
+        state: dict[str, object] = {"status": "importing", "created": created}
+        started = time.perf_counter()
+        with self._running(job, state):
+            try:
+                self._write(job, state)
+                report = import_csv(self.store, path, source=self.source, strict=strict)
+            except BaseException as exc:
+                state.update(status="failed", finished=_now(), error=f"stopped on {type(exc).__name__}")
+                raise
+            state.update(status="done", finished=_now(), report=report_json(report, time.perf_counter() - started))
+        return report
+
+    def _claim(self, account: str) -> tuple[str, str]:
+        """A new job of `account`, unless one is running; its id and when it was made."""
         job, created = secrets.token_hex(16), _now()
         with self.store.lock("imports"):
             if any(_status(row) in ACTIVE for row in self._rows()):
@@ -82,12 +108,11 @@ class ImportJobs:
             graph = ox.NamedNode(iris.IMPORTS)
             self.store.extend([
                 ox.Quad(node, ox.NamedNode(RDF_TYPE), ox.NamedNode(JOB), graph),
-                ox.Quad(node, ox.NamedNode(IMPORTED_BY), ox.Literal(access.account), graph),
                 ox.Quad(node, ox.NamedNode(STATUS), _json({"status": "checking", "created": created}), graph),
+                ox.Quad(node, ox.NamedNode(IMPORTED_BY), ox.Literal(account), graph),
                 ox.Quad(node, ox.NamedNode(LEASE_UNTIL), self._until(), graph),
             ])
-        threading.Thread(target=self._run, args=(job, created, export), name=f"import-{job[:8]}", daemon=True).start()
-        return job
+        return job, created
 
     def get(self, job: str, access: Access) -> dict[str, object]:
         """The job, if this account started it; any other id answers as a missing one does."""
@@ -112,33 +137,42 @@ class ImportJobs:
             graphs=[iris.IMPORTS], substitutions=given))  # type: ignore[arg-type]
 
     def _run(self, job: str, created: str, export: Export) -> None:
-        stop = threading.Event()
-        threading.Thread(target=self._renew, args=(job, stop), name=f"import-lease-{job[:8]}", daemon=True).start()
         state: dict[str, object] = {"status": "checking", "created": created}
         started = time.perf_counter()
+        with self._running(job, state):
+            try:
+                counts = count_rows(export)
+                progress = {"files_done": 0, "files_total": len(counts), "rows_done": 0,
+                            "rows_total": sum(counts.values())}
+                state.update(status="importing", progress=progress)
+                self._write(job, state)
+                report = import_csv(self.store, export.path, source=self.source, progress=False,
+                                    on_progress=_Progress(lambda: self._show(job, state), progress))
+                progress.update(files_done=len(counts), rows_done=progress["rows_total"])
+                state.update(status="done", finished=_now(), report=report_json(report, time.perf_counter() - started))
+            except Problem as exc:
+                state.update(status="failed", finished=_now(), error=exc.detail)
+            except Exception as exc:  # noqa: BLE001  the job ends as failed, whatever stopped it
+                log.error("import %s stopped: %s", job, type(exc).__name__)  # never the message: it may quote records
+                state.update(status="failed", finished=_now(), error="the import stopped on an unexpected error "
+                             f"({type(exc).__name__}); the batches it wrote stay, and importing the same export "
+                             "again completes it")
+            finally:
+                self.discard(export.path)
+
+    @contextmanager
+    def _running(self, job: str, state: Mapping[str, object]) -> Iterator[None]:
+        """The job's lease renewed while the block runs, and `state` written when it ends."""
+        stop = threading.Event()
+        threading.Thread(target=self._renew, args=(job, stop), name=f"import-lease-{job[:8]}", daemon=True).start()
         try:
-            counts = count_rows(export)
-            progress = {"files_done": 0, "files_total": len(counts), "rows_done": 0, "rows_total": sum(counts.values())}
-            state.update(status="importing", progress=progress)
-            self._write(job, state)
-            report = import_csv(self.store, export.path, source=self.source, progress=False,
-                                on_progress=_Progress(lambda: self._show(job, state), progress))
-            progress.update(files_done=len(counts), rows_done=progress["rows_total"])
-            state.update(status="done", finished=_now(), report=report_json(report, time.perf_counter() - started))
-        except Problem as exc:
-            state.update(status="failed", finished=_now(), error=exc.detail)
-        except Exception as exc:  # noqa: BLE001  the job ends as failed, whatever stopped it
-            log.error("import %s stopped: %s", job, type(exc).__name__)  # never the message: it may quote records
-            state.update(status="failed", finished=_now(), error="the import stopped on an unexpected error "
-                         f"({type(exc).__name__}); the batches it wrote stay, and importing the same export "
-                         "again completes it")
+            yield
         finally:
             stop.set()
-            self.discard(export.path)
-        try:
-            self._write(job, state)
-        except Exception as exc:  # noqa: BLE001  (a store closed under it): the lease runs out, the job reads failed
-            log.error("import %s: its end not recorded: %s", job, type(exc).__name__)
+            try:
+                self._write(job, state)
+            except Exception as exc:  # noqa: BLE001  (a store closed under it): the lease runs out, the job reads failed
+                log.error("import %s: its end not recorded: %s", job, type(exc).__name__)
 
     def _renew(self, job: str, stop: threading.Event) -> None:
         while not stop.wait(self.beat):
