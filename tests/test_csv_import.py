@@ -14,8 +14,8 @@ from backends import new_store
 from conftest import keyed_like, stale_documents, stale_on_parents
 from hud_files import read_rows, rows_with_bad_codes, spec_columns
 
-from hmis_ld.csv.exporter import read_table
 from hmis_ld.csv import importer
+from hmis_ld.csv.exporter import read_table
 from hmis_ld.csv.importer import import_csv
 from hmis_ld.model import MODEL, iris
 from hmis_ld.model.content_hash import CONTENT_HASH

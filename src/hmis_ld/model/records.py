@@ -139,8 +139,8 @@ def record_from_documents(table: Table, documents: Iterable[str], personal_id: s
     out: dict[str, Value] = {}
     convert = _converters(table)
     for text in documents:
-        for name, lexical in json.loads(text).items():
-            out[name] = convert[name](lexical)
+        for name, text_value in json.loads(text).items():
+            out[name] = convert[name](text_value)
     if personal_id is not None and RELABELLED in convert:
         out[RELABELLED] = personal_id
     return {name: out[name] for name in convert if name in out}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
 from types import TracebackType
+from typing import Self
 
 import pyoxigraph as ox
 
@@ -22,7 +23,7 @@ class BackgroundLoad:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulk-load")
         self._pending: Future[None] | None = None
 
-    def __enter__(self) -> BackgroundLoad:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,

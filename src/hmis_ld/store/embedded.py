@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import threading
-from itertools import islice
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import islice
 from pathlib import Path
 from typing import IO
 
