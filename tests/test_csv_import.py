@@ -108,6 +108,25 @@ def test_reimporting_an_unchanged_export_reports_every_record_unchanged(demo_csv
     assert all(s.loaded == s.updated == s.skipped == 0 for s in again.files.values())
 
 
+def test_two_sources_with_the_same_keys_keep_each_others_records(demo_csv: Path) -> None:
+    """Keys are each source HMIS's own, so two sources share them (model.iris)."""
+    store = new_store()
+    def enrollments() -> int:
+        rows = store.select(f"SELECT (COUNT(?s) AS ?n) WHERE {{ ?s a <{MODEL.tables['Enrollment'].cls}> }}",
+                            graphs=EVERY_GRAPH)
+        return int(next(rows)["n"].value)
+
+    first = import_csv(store, demo_csv, source="north", progress=False)
+    alone = enrollments()
+    second = import_csv(store, demo_csv, source="south", progress=False)
+    assert {name: s.loaded for name, s in second.files.items()} == {name: s.loaded for name, s in first.files.items()}
+    assert all(s.updated == s.unchanged == 0 for s in second.files.values())
+    assert enrollments() == 2 * alone
+    before = store.dump_nquads()
+    assert import_csv(store, demo_csv, source="north", progress=False).quads_written == 0
+    assert store.dump_nquads() == before
+
+
 def test_a_changed_field_in_one_row_rewrites_that_record_only(demo_csv: Path, tmp_path: Path) -> None:
     store = new_store()
     import_csv(store, demo_csv, progress=False)

@@ -63,9 +63,10 @@ class Row:
 class _Known:
     """Keys that rows may refer to: accepted in this import, or already stored."""
 
-    def __init__(self, store: Store, fresh: bool):
+    def __init__(self, store: Store, fresh: bool, source: str):
         self.store = store
         self.fresh = fresh
+        self.source = source
         self.client_key = client_id_key(store)
         self.accepted: dict[str, dict[str, str]] = defaultdict(dict)  # table -> key -> graph
         self.person_graphs: dict[str, set[str]] = defaultdict(set)  # PersonalID -> enrollment graphs
@@ -77,13 +78,13 @@ class _Known:
         cache = self._stored.setdefault(table.name, {})
         missing = [k for k in set(keys) if k not in cache]
         if missing:
-            found = existing_records(self.store, table, missing)
+            found = existing_records(self.store, table, missing, self.source)
             for k in missing:
                 cache[k] = found.get(k, [])
         return {k: cache[k] for k in keys if cache.get(k)}
 
     def stored_enrollment_graphs(self, pids: Sequence[str]) -> dict[str, set[str]]:
-        return {} if self.fresh else enrollment_graphs(self.store, pids)
+        return {} if self.fresh else enrollment_graphs(self.store, pids, self.source)
 
     def graph_of(self, table: Table, key: str) -> str | None:
         graph = self.accepted[table.name].get(key)
@@ -110,7 +111,7 @@ def import_csv(store: Store, path: str | Path, *, source: str = iris.DEFAULT_SOU
     tick = Progress(on_progress, len(files))
     report = ImportReport(ignored_files=ignored)
     fresh = store.is_empty()
-    known = _Known(store, fresh)
+    known = _Known(store, fresh, source)
     show = sys.stderr.isatty() if progress is None else progress
     with BackgroundLoad(store) as loader:
         writer = _Writer(store, fresh, report, known.client_key, loader)

@@ -33,8 +33,13 @@ def quote_part(text: str) -> str:
     return text if _UNRESERVED.fullmatch(text) else quote(text, safe="-._~")
 
 
+def record_prefix(source: str, table: str) -> str:
+    """What the IRI of every record of `table` from `source` starts with."""
+    return f"{BASE}{quote_part(source)}:{table}:"
+
+
 def record_iri(source: str, table: str, key: str) -> str:
-    return f"{BASE}{quote_part(source)}:{table}:{quote_part(key)}"
+    return record_prefix(source, table) + quote_part(key)
 
 
 def record_key(record: str) -> str:
@@ -58,7 +63,7 @@ def parse_record(iri: str) -> tuple[str, str, str] | None:
 def client_record_iri(source: str, personal_id: str, owner_graph: str) -> str:
     """One client record per owning graph; the graph's own key keeps it stable."""
     owner = owner_graph.removeprefix(BASE + "graph:")
-    return f"{BASE}{quote_part(source)}:Client:{quote_part(personal_id)}@{owner}"
+    return f"{record_prefix(source, 'Client')}{quote_part(personal_id)}@{owner}"
 
 
 def client_record_graph(record: str) -> str:
