@@ -181,19 +181,10 @@ def format_json(value: Value) -> int | str | float:
 _DT = {name: ox.NamedNode(XSD + name) for name in ("integer", "decimal", "date", "dateTime", "string")}
 
 
-def datetime_literal(value: dt.datetime) -> ox.Literal:
-    """xsd:dateTime without time zone, as HMIS CSV has them (the server's own are UTC: `clock`;
-    years zero-padded)."""
-    return ox.Literal(value.replace(tzinfo=None).isoformat(timespec="seconds"), datatype=_DT["dateTime"])
-
-
-def date_literal(value: dt.date) -> ox.Literal:
-    return ox.Literal(value.isoformat(), datatype=_DT["date"])
-
-
 def lexical(value: Value) -> str:
-    """A field value's text in the store: as datetime_literal and date_literal write them, a
-    decimal in the canonical form Oxigraph keeps."""
+    """A field value's text in the store: a dateTime without time zone, as HMIS CSV has them
+    (the server's own are UTC: `clock`; years zero-padded), a decimal in the canonical form
+    Oxigraph keeps."""
     if isinstance(value, dt.datetime):
         return value.replace(tzinfo=None).isoformat(timespec="seconds")
     if isinstance(value, dt.date):
@@ -201,6 +192,14 @@ def lexical(value: Value) -> str:
     if isinstance(value, Decimal):
         return format(value.normalize(), "f")
     return str(value)
+
+
+def datetime_literal(value: dt.datetime) -> ox.Literal:
+    return ox.Literal(lexical(value), datatype=_DT["dateTime"])
+
+
+def date_literal(value: dt.date) -> ox.Literal:
+    return ox.Literal(lexical(value), datatype=_DT["date"])
 
 
 def literal(f: Field, text: str) -> ox.Literal:
