@@ -32,8 +32,15 @@ WORKERS = 4
 REQUESTS = 256
 
 
+def _children(task: Path) -> list[int]:
+    try:
+        return [int(c) for c in (task / "children").read_text().split()]
+    except FileNotFoundError:  # the thread ended between the listing and the read
+        return []
+
+
 def _workers(pid: int) -> set[int]:
-    return {int(c) for task in Path(f"/proc/{pid}/task").iterdir() for c in (task / "children").read_text().split()}
+    return {c for task in Path(f"/proc/{pid}/task").iterdir() for c in _children(task)}
 
 
 class Served:
