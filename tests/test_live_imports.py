@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import zipfile
 from collections import defaultdict
@@ -272,12 +273,16 @@ def _killed_during_an_import(tmp_path: Path, demo_zip: bytes, where: str, lease:
     return child.stdout.strip()
 
 
-def test_a_job_whose_process_died_reads_as_failed_and_frees_the_next_import(tmp_path: Path, demo_zip: bytes) -> None:
+def test_a_job_whose_process_died_reads_as_failed_and_frees_the_next_import(
+        tmp_path: Path, demo_zip: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
     remote = new_store() if REMOTE else None
     where = remote.url if isinstance(remote, RemoteStore) else str(tmp_path / "store")
     job = _killed_during_an_import(tmp_path, demo_zip, where, lease=1.0)
+    assert list(tmp_path.glob("hmis-ld-import-*/export.zip")), "the killed process could not remove its upload"
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # this process's uploads go where the child's stayed
     store = remote or EmbeddedStore(where)
     admin = signed_in(create_app({"STORE": store, "TESTING": True}), "admin", ADMIN)
+    assert not list(tmp_path.glob("hmis-ld-import-*")), "a server starting removes the uploads of dead processes"
     seen = _finished(admin, f"/api/v1/imports/{job}", seconds=10)
     assert seen["status"] == "failed" and "stopped" in seen["error"], seen
     assert seen["progress"]["rows_done"] < seen["progress"]["rows_total"]

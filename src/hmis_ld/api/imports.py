@@ -42,6 +42,7 @@ def _jobs_for(state: BlueprintSetupState) -> None:
     app: Flask = state.app
     app.extensions[JOBS] = ImportJobs(app.extensions[EXTENSION].store, str(app.config["SOURCE"]),
                                       int(app.config.get("IMPORT_MAX_UNPACKED_BYTES", DEFAULT_MAX_UNPACKED)))
+    ImportJobs.sweep_uploads()
 
 
 def _jobs() -> ImportJobs:

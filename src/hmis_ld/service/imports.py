@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import secrets
 import shutil
 import tempfile
@@ -52,6 +53,7 @@ BEAT = 5.0  # seconds between renewals: a lease outlives eleven missed ones
 SHOW_EVERY = 1.0  # seconds between two writes of a running job's progress
 PROBLEMS_KEPT = 1000  # problems listed in a job's report; their count is always whole
 ACTIVE = ("checking", "importing")
+UPLOADS = "hmis-ld-import-"  # an upload's folder: this prefix, the pid of the process that took it, a suffix
 SHELL = "shell:hmis-ld import-csv"  # the account of imports run from a shell: no API account has a colon
 STOPPED = ("the process running this import stopped before it finished; the batches it wrote stay, "
            "and importing the same export again completes it")
@@ -67,8 +69,23 @@ class ImportJobs:
 
     @staticmethod
     def upload_path() -> Path:
-        """A fresh file for an upload: the job removes it, with its folder, when it ends."""
-        return Path(tempfile.mkdtemp(prefix="hmis-ld-import-")) / "export.zip"
+        """A fresh file for an upload: the job removes it, with its folder, when it ends. The
+        folder is named for this process, so that `sweep_uploads` knows when it is abandoned."""
+        return Path(tempfile.mkdtemp(prefix=f"{UPLOADS}{os.getpid()}-")) / "export.zip"
+
+    @staticmethod
+    def sweep_uploads() -> int:
+        """Remove the uploads of processes that are gone (killed mid-import, they could not):
+        an export holds personal data and may be large. Returns how many were removed."""
+        removed = 0
+        for folder in Path(tempfile.gettempdir()).glob(f"{UPLOADS}*-*"):
+            pid = folder.name[len(UPLOADS):].partition("-")[0]
+            if pid.isdigit() and not _alive(int(pid)):
+                shutil.rmtree(folder, ignore_errors=True)
+                removed += 1
+        if removed:
+            log.info("removed %d upload(s) left by stopped processes", removed)
+        return removed
 
     @staticmethod
     def discard(upload: Path) -> None:
@@ -240,6 +257,16 @@ def _replace(job: str, predicate: str, value: ox.Literal) -> str:
 
 def _node(job: str) -> ox.NamedNode:
     return ox.NamedNode(f"{iris.BASE}import:{job}")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
 
 
 def _is_id(text: str) -> bool:
