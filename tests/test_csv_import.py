@@ -189,6 +189,36 @@ def test_where_the_bulk_path_splits_its_batches_changes_nothing(testkit: Path, t
     assert store.dump_nquads() == testkit_store.dump_nquads()
 
 
+def test_where_the_import_splits_a_file_into_chunks_changes_nothing(testkit: Path, testkit_store: EmbeddedStore,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file is read, checked and written a chunk of rows at a time, so a large export needs
+    the memory of a chunk; the store and the report are those of one pass over the file."""
+    whole = import_csv(keyed_like(testkit_store), testkit, progress=False)
+    reimported = keyed_like(testkit_store)
+    import_csv(reimported, testkit, progress=False)
+    again_whole = import_csv(reimported, testkit, progress=False)
+    monkeypatch.setattr(importer, "CHUNK", 97)
+    store = keyed_like(testkit_store)
+    chunked = import_csv(store, testkit, progress=False)
+    assert store.dump_nquads() == testkit_store.dump_nquads()
+    again = import_csv(store, testkit, progress=False)
+    assert store.dump_nquads() == testkit_store.dump_nquads()
+    for one, other in ((chunked, whole), (again, again_whole)):
+        assert one.files == other.files
+        assert sorted(one.problems, key=repr) == sorted(other.problems, key=repr)
+
+
+def test_duplicate_keys_in_different_chunks_are_found(cases: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = cases / "duplicate_primary_keys"
+    whole = new_store()
+    expected = import_csv(whole, folder, progress=False)
+    monkeypatch.setattr(importer, "CHUNK", 1)
+    store = keyed_like(whole)
+    report = import_csv(store, folder, progress=False)
+    assert sorted(report.problems, key=repr) == sorted(expected.problems, key=repr)
+    assert store.dump_nquads() == whole.dump_nquads()
+
+
 def test_a_bulk_load_that_fails_stops_the_import_with_its_error(testkit: Path, monkeypatch: pytest.MonkeyPatch
                                                                 ) -> None:
     store = new_store()

@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,7 +48,10 @@ BATCH = 500
 # Quads per bulk load: small enough that loading one batch overlaps building the next for
 # most of an import, large enough that each load's fixed cost (new files in the store) is small.
 BULK_BATCH = 250_000
+# Rows read, checked and written at a time: memory stays that of a chunk, whatever the file's size.
+CHUNK = 20_000
 _HASHED = ox.NamedNode(CONTENT_HASH)
+_PARENTS = frozenset(link.target for table in MODEL.tables.values() for link in table.links)
 
 Record = dict[str, Value]
 
@@ -61,27 +64,30 @@ class Row:
 
 
 class _Known:
-    """Keys that rows may refer to: accepted in this import, or already stored."""
+    """Keys that rows may refer to: accepted in this import, or already stored.
+
+    Only the keys of tables that other tables link to are kept (clients, enrollments,
+    projects, ...): the rows of the largest files (services, income, disabilities) are
+    nobody's parent, so memory grows with people and enrollments, not with every row."""
 
     def __init__(self, store: Store, fresh: bool, source: str):
         self.store = store
         self.fresh = fresh
         self.source = source
         self.client_key = client_id_key(store)
-        self.accepted: dict[str, dict[str, str]] = defaultdict(dict)  # table -> key -> graph
+        self.accepted: dict[str, dict[str, str]] = {name: {} for name in _PARENTS}  # table -> key -> graph
         self.person_graphs: dict[str, set[str]] = defaultdict(set)  # PersonalID -> enrollment graphs
-        self._stored: dict[str, dict[str, list[StoredRecord]]] = {}
+        self._parents: dict[str, dict[str, list[StoredRecord]]] = defaultdict(dict)  # looked up, not in this import
 
-    def stored(self, table: Table, keys: Iterable[str]) -> dict[str, list[StoredRecord]]:
+    def accept(self, table: Table, key: str, graph: str) -> None:
+        if table.name in self.accepted:
+            self.accepted[table.name][key] = sys.intern(graph)
+
+    def stored(self, table: Table, keys: Sequence[str]) -> dict[str, list[StoredRecord]]:
+        """The stored versions of these records; not remembered, as the import never asks twice."""
         if self.fresh:
             return {}
-        cache = self._stored.setdefault(table.name, {})
-        missing = [k for k in set(keys) if k not in cache]
-        if missing:
-            found = existing_records(self.store, table, missing, self.source)
-            for k in missing:
-                cache[k] = found.get(k, [])
-        return {k: cache[k] for k in keys if cache.get(k)}
+        return {k: v for k, v in existing_records(self.store, table, keys, self.source).items() if v}
 
     def stored_enrollment_graphs(self, pids: Sequence[str]) -> dict[str, set[str]]:
         return {} if self.fresh else enrollment_graphs(self.store, pids, self.source)
@@ -89,12 +95,19 @@ class _Known:
     def graph_of(self, table: Table, key: str) -> str | None:
         graph = self.accepted[table.name].get(key)
         if graph is None:
-            stored = self.stored(table, [key]).get(key)
+            stored = self._stored_parent(table, key)
             graph = stored[0].graph if stored else None
         return graph
 
     def exists(self, table: Table, key: str) -> bool:
-        return key in self.accepted[table.name] or bool(self.stored(table, [key]).get(key))
+        return key in self.accepted[table.name] or bool(self._stored_parent(table, key))
+
+    def _stored_parent(self, table: Table, key: str) -> list[StoredRecord]:
+        """A parent the export lacks, looked up once however many rows name it."""
+        cache = self._parents[table.name]
+        if key not in cache:
+            cache[key] = self.stored(table, [key]).get(key, [])
+        return cache[key]
 
 
 def import_csv(store: Store, path: str | Path, *, source: str = iris.DEFAULT_SOURCE,
@@ -125,22 +138,24 @@ def import_csv(store: Store, path: str | Path, *, source: str = iris.DEFAULT_SOU
 
 def _write_tables(files: dict[str, CsvFile], known: _Known, writer: _Writer, report: ImportReport, show: bool,
                   strict: bool, tick: Progress, source: str) -> None:
-    """Each file in the model's order, parents before children."""
+    """Each file in the model's order, parents before children, a chunk of rows at a time."""
     clients: list[Row] = []
     clients_pending = "Client" in files
     for table in MODEL.tables.values():
         csv_file = files.get(table.name)
         if csv_file is None:
             continue
-        rows = _read_rows(table, csv_file, report, show, strict, tick)
+        report.stats(csv_file.name)  # a file without rows is in the report too
+        for rows in _read_rows(table, csv_file, report, show, strict, tick):
+            if table.name == "Client":  # placed after enrollments: a client record lives where its enrollments are
+                clients += rows
+                for row in rows:
+                    known.accept(table, str(row.record["PersonalID"]), "")
+                    _report_notes(report, csv_file.name, row)
+            else:
+                writer.write(table, csv_file.name, _place(table, rows, csv_file.name, known, report, source), known)
         if table.name == "Client":
-            clients = rows  # placed after enrollments: a client record lives where its enrollments are
-            for row in rows:
-                known.accepted["Client"][str(row.record["PersonalID"])] = ""
-                _report_notes(report, csv_file.name, row)
             continue
-        placed = _place(table, rows, csv_file.name, known, report, source)
-        writer.write(table, csv_file.name, placed, known)
         tick.file_done()
         if table.name == "Enrollment" and clients_pending:
             _write_clients(clients, files["Client"], source, known, writer)
@@ -150,9 +165,10 @@ def _write_tables(files: dict[str, CsvFile], known: _Known, writer: _Writer, rep
         _write_clients(clients, files["Client"], source, known, writer)
         tick.file_done()
 
+
 def _read_rows(table: Table, csv_file: CsvFile, report: ImportReport, show: bool, strict: bool,
-               tick: Progress) -> list[Row]:
-    """Parse and check every row; rejected rows are reported, not returned.
+               tick: Progress) -> Iterator[list[Row]]:
+    """Parse and check every row, yielded in chunks; rejected rows are reported, not yielded.
 
     A row is rejected for a blank or unreadable key or link, or a key already seen; in
     strict mode also for any value it cannot store. Otherwise such a value is repaired or
@@ -167,7 +183,7 @@ def _read_rows(table: Table, csv_file: CsvFile, report: ImportReport, show: bool
         structural = {table.key, *table.link_by_field}
         if table.key not in header:
             report.reject(csv_file.name, 1, table.key, "header lacks the key column")
-            return rows
+            return
         for line, cells in tqdm(body, desc=csv_file.name, unit=" rows", disable=not show, leave=False):
             tick.row()
             record: Record = {}
@@ -199,7 +215,11 @@ def _read_rows(table: Table, csv_file: CsvFile, report: ImportReport, show: bool
             notes = [recover(table, f, raw, exc, record) for f, raw, exc in unreadable]
             notes += [Note(name, "required value is missing") for name in missing]
             rows.append(Row(line, record, notes))
-    return rows
+            if len(rows) == CHUNK:
+                yield rows
+                rows = []
+    if rows:
+        yield rows
 
 
 def _place(table: Table, rows: Sequence[Row], file: str, known: _Known, report: ImportReport,
@@ -224,7 +244,7 @@ def _place(table: Table, rows: Sequence[Row], file: str, known: _Known, report: 
         graph = _graph_for(table, row.record, known, source)
         placed.append((row, Placement(source, graph, known.client_key)))
         _report_notes(report, file, row)
-        known.accepted[table.name][str(row.record[table.key])] = graph
+        known.accept(table, str(row.record[table.key]), graph)
         if table.name == "Enrollment":
             known.person_graphs[str(row.record["PersonalID"])].add(graph)
     return placed
