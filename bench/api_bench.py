@@ -308,8 +308,11 @@ def working_copy(data: Path, n: int) -> Path:
 
 # --- parameters ------------------------------------------------------------------------------
 
-def _rows(store, sparql: str, graphs=None) -> list[dict[str, str]]:
-    return [{k: v.value for k, v in r.items()} for r in store.select(sparql, graphs=graphs)]
+def _rows(store, sparql: str) -> list[dict[str, str]]:
+    """The bench's own queries for parameters, over every graph (the store asks each read to name it)."""
+    from hmis_ld.store import EVERY_GRAPH
+
+    return [{k: v.value for k, v in r.items()} for r in store.select(sparql, graphs=EVERY_GRAPH)]
 
 
 def draw_params(store, rng: random.Random, count: int, project: str | None = None) -> list[Params]:
